@@ -10,8 +10,13 @@ Exception
 │       ├── AgentDefinitionError       `@miniagent` on something that cannot be an agent
 │       ├── AgentCallError             `inquire()`/`fork()` with arguments the agent does not take
 │       ├── ReplyError                 `ctx.reply()` with a value that is not a message, or after finishing
-│       ├── ChainError                 a malformed agent chain for `achain_loop`
-│       └── LLMError                   a language model provider failed (see `miniagents.ext.llm`)
+│       └── ChainError                 a malformed agent chain for `achain_loop`
+├── LLMError                           a language model provider failed (names provider and cause)
+│   ├── LLMConfigError                 no API key, no SDK, no model: nothing was sent
+│   ├── LLMStatusError                 the provider answered with an HTTP error status
+│   ├── LLMConnectionError             the provider could not be reached
+│   ├── LLMStreamError                 the reply stream broke after it had started
+│   └── LLMIdleTimeoutError            the reply stream went silent for longer than the idle timeout
 └── StopLoop                           not an error: raised by an agent to end a loop normally
 ```
 
@@ -32,7 +37,12 @@ __all__ = [
     "AgentCallError",
     "AgentDefinitionError",
     "ChainError",
+    "LLMConfigError",
+    "LLMConnectionError",
     "LLMError",
+    "LLMIdleTimeoutError",
+    "LLMStatusError",
+    "LLMStreamError",
     "MiniAgentsError",
     "NoActiveContextError",
     "PromiseCancelledError",
@@ -63,8 +73,40 @@ class ChainError(MiniAgentsError):
     """`achain_loop()` got a chain it cannot run."""
 
 
-class LLMError(MiniAgentsError):
-    """A language model provider failed; the message names the provider and the cause."""
+class LLMError(Exception):
+    """A language model provider failed; the message names the provider, the cause and what to do."""
+
+    def __init__(self, provider: str, message: str) -> None:
+        super().__init__(f"{provider}: {message}")
+        self.provider = provider
+        """The provider's name, e.g. `"OpenAI"`."""
+
+
+class LLMConfigError(LLMError):
+    """The call could not be made: no API key, no SDK installed, or no model given."""
+
+
+class LLMStatusError(LLMError):
+    """The provider answered with an HTTP error status."""
+
+    def __init__(self, provider: str, message: str, status_code: int, retryable: bool) -> None:
+        super().__init__(provider, message)
+        self.status_code = status_code
+        """The HTTP status code."""
+        self.retryable = retryable
+        """Whether the status is one that may succeed later (429, 5xx, ...)."""
+
+
+class LLMConnectionError(LLMError):
+    """The provider could not be reached (refused, reset, or timed out before answering)."""
+
+
+class LLMStreamError(LLMError):
+    """The reply stream broke after it had started; the tokens received so far are kept."""
+
+
+class LLMIdleTimeoutError(LLMError):
+    """No data arrived from the provider for longer than the idle timeout."""
 
 
 class StopLoop(Exception):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from types import TracebackType
 from typing import Any, ClassVar, Self, TypeVar
 
@@ -75,6 +75,9 @@ class PromisingContext:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._root_scopes: dict[asyncio.Task[Any], _Scope] = {}
         self._unretrieved: dict[int, BaseException] = {}
+        self._exit_callbacks: list[Callable[[], Awaitable[object]]] = []
+        self.resources: dict[object, object] = {}
+        """Objects shared by everything in this context (for example HTTP clients), by key."""
         self._token: contextvars.Token[PromisingContext | None] | None = None
         self._entered = False
 
@@ -111,6 +114,10 @@ class PromisingContext:
                 self.cancel_all()
             await self._wait_for_tasks()
         finally:
+            for callback in reversed(self._exit_callbacks):
+                await callback()
+            self._exit_callbacks.clear()
+            self.resources.clear()
             self._log_unretrieved_errors()
             if self._token is not None:
                 PromisingContext._current.reset(self._token)
@@ -135,6 +142,10 @@ class PromisingContext:
             while self._tasks:
                 await asyncio.wait(tuple(self._tasks))
             raise
+
+    def add_exit_callback(self, callback: Callable[[], Awaitable[object]]) -> None:
+        """Run `await callback()` when the context exits, after its tasks are done (last added, first run)."""
+        self._exit_callbacks.append(callback)
 
     def cancel_all(self) -> None:
         """Cancel every task this context still owns."""

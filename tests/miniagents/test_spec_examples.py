@@ -1,5 +1,6 @@
 """The specification's code examples, run as scripts exactly as written."""
 
+import os
 import re
 import subprocess
 import sys
@@ -49,3 +50,27 @@ def test_multiple_agents_dialog_with_typed_input():
     assert result.returncode == 1
     assert result.stderr.strip().endswith("EOFError: EOF when reading a line")
     assert "was never retrieved" not in result.stderr and "Task was destroyed" not in result.stderr
+
+
+def test_openai_example_streams_from_an_openai_compatible_server(llm_server, tmp_path):
+    """The spec's OpenAI snippet uses `asyncio` imported by the README's first snippet, so it runs after
+    that import, as a reader going down the README would run it."""
+    from tests.fakes.llm_server import Reply
+
+    llm_server.script(Reply(tokens=["I'm ", "fine, ", "thanks!"]))
+    script = tmp_path / "openai_example.py"
+    script.write_text("import asyncio\n" + (EXAMPLES / "openai_integration.py").read_text())
+    env = {
+        "PATH": os.environ["PATH"],
+        "OPENAI_BASE_URL": llm_server.openai_base_url,
+        "OPENAI_API_KEY": "sk-test-key",
+    }
+    result = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=60, env=env, cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "I'm fine, thanks!\n"
+    body = llm_server.requests[-1].body
+    assert body["model"] == "gpt-4"
+    assert body["max_tokens"] == 1000 and body["temperature"] == 0.0
+    assert body["messages"] == [{"role": "user", "content": "How are you today?"}]

@@ -1,0 +1,1 @@
+"""Integrations of MiniAgents with outside services."""

@@ -1,0 +1,95 @@
+"""Benchmark: `openai_agent` beside the raw OpenAI SDK stream, both against the local fake server.
+
+Run: `python tests/benchmarks/llm_bench.py` (prints JSON). Measures
+  - 10,000 tokens of one reply consumed token by token, through the agent and through the raw SDK
+    in the same run (target: agent time <= 1.3x raw);
+  - 500 concurrent agent calls, each reply checked whole.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parents[2]))
+
+import openai
+
+from miniagents import MiniAgents
+from miniagents.ext.llm.openai import openai_agent
+from tests.fakes.llm_server import FakeLLMServer, Reply
+
+TOKENS = 10_000
+CONCURRENT = 500
+KEY = "sk-bench"
+
+
+async def raw_sdk(server: FakeLLMServer) -> float:
+    server.script(Reply(tokens=[f"t{i} " for i in range(TOKENS)]))
+    async with openai.AsyncOpenAI(api_key=KEY, base_url=server.openai_base_url, max_retries=0) as client:
+        started = time.perf_counter()
+        stream = await client.chat.completions.create(
+            model="m",
+            messages=[{"role": "user", "content": "go"}],
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+        count = 0
+        async with stream:
+            async for chunk in stream:
+                if chunk.choices and chunk.choices[0].delta.content:
+                    count += 1
+        elapsed = time.perf_counter() - started
+    assert count == TOKENS
+    return elapsed
+
+
+async def through_agent(server: FakeLLMServer) -> float:
+    server.script(Reply(tokens=[f"t{i} " for i in range(TOKENS)]))
+    agent = openai_agent.fork(base_url=server.openai_base_url, api_key=KEY, model="m")
+    async with MiniAgents():
+        started = time.perf_counter()
+        count = 0
+        async for message in agent.inquire("go"):
+            async for _ in message:
+                count += 1
+        elapsed = time.perf_counter() - started
+    assert count == TOKENS
+    return elapsed
+
+
+async def concurrent_calls(server: FakeLLMServer) -> dict[str, float]:
+    agent = openai_agent.fork(base_url=server.openai_base_url, api_key=KEY, model="m")
+    async with MiniAgents():
+        started = time.perf_counter()
+        replies = [agent.inquire(f"question {i}") for i in range(CONCURRENT)]
+        texts = [(await reply)[0].text for reply in replies]
+        elapsed = time.perf_counter() - started
+    whole = sum(text == f"You said: question {i}" for i, text in enumerate(texts))
+    return {"calls": CONCURRENT, "whole_replies": whole, "seconds": round(elapsed, 2)}
+
+
+async def main() -> None:
+    with FakeLLMServer() as server:
+        raw, agent = [], []
+        for _ in range(3):
+            raw.append(await raw_sdk(server))
+            agent.append(await through_agent(server))
+        concurrent = await concurrent_calls(server)
+    result = {
+        "tokens": TOKENS,
+        "raw_sdk_s": round(min(raw), 3),
+        "agent_s": round(min(agent), 3),
+        "agent_to_raw_ratio (<=1.3)": round(min(agent) / min(raw), 3),
+        "concurrent": concurrent,
+        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -9,6 +9,7 @@ Layers (imports only go downward):
 """
 
 from miniagents.agents import InteractionContext, MiniAgent, miniagent
+from miniagents.chat_history import ChatHistory, ChatHistoryMD, InMemoryChatHistory, TranscriptWriteError
 from miniagents.errors import (
     AgentCallError,
     AgentDefinitionError,
@@ -49,7 +50,10 @@ __all__ = [
     "AgentCallError",
     "AgentDefinitionError",
     "ChainError",
+    "ChatHistory",
+    "ChatHistoryMD",
     "Frozen",
+    "InMemoryChatHistory",
     "InteractionContext",
     "LLMConfigError",
     "LLMConnectionError",
@@ -69,6 +73,7 @@ __all__ = [
     "PromisingError",
     "ReplyError",
     "StopLoop",
+    "TranscriptWriteError",
     "__version__",
     "achain_loop",
     "adialog_loop",

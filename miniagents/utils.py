@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from miniagents.agents import MiniAgent
+from miniagents.chat_history import ChatHistory
 from miniagents.errors import ChainError, StopLoop
 from miniagents.messages import MessagePromise, MessageSequencePromise
 from miniagents.miniagents import MiniAgents
@@ -57,13 +58,33 @@ async def achain_loop(agents: Sequence[MiniAgent | Sentinel], initial_input: Any
                 messages = agent.inquire(messages)
 
 
-async def adialog_loop(user_agent: MiniAgent, assistant_agent: MiniAgent, initial_input: Any = None) -> None:
+async def adialog_loop(
+    user_agent: MiniAgent,
+    assistant_agent: MiniAgent,
+    chat_history: ChatHistory | None = None,
+    initial_input: Any = None,
+) -> None:
     """Alternate between a user agent and an assistant agent until one of them raises `StopLoop`.
 
     The user agent receives the assistant's reply as it streams; the assistant starts once the
-    user's reply is complete. Equivalent to `achain_loop([user_agent, AWAIT, assistant_agent])`.
+    user's reply is complete. Without `chat_history` this is
+    `achain_loop([user_agent, AWAIT, assistant_agent])`: the assistant sees only the user's last
+    reply. With it, both sides are recorded (roles `user` and `assistant` where messages have none)
+    and the assistant receives the whole history each turn.
     """
-    await achain_loop([user_agent, AWAIT, assistant_agent], initial_input=initial_input)
+    if chat_history is None:
+        await achain_loop([user_agent, AWAIT, assistant_agent], initial_input=initial_input)
+        return
+    log = chat_history.logging_agent
+    assistant_reply: Any = initial_input
+    while True:
+        user_reply = log.inquire(user_agent.inquire(assistant_reply), role="user")
+        try:
+            await user_reply
+        except StopLoop:
+            return
+        history = await chat_history.aload_chat_history()
+        assistant_reply = log.inquire(assistant_agent.inquire(history), role="assistant")
 
 
 def join_messages(

@@ -1,0 +1,216 @@
+"""Chat history: in memory (`InMemoryChatHistory`) or as a Markdown transcript file (`ChatHistoryMD`)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import tempfile
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from miniagents.agents import InteractionContext, MiniAgent
+from miniagents.messages import Message
+from miniagents.transcript_format import read_transcript_file, render_front_matter, render_message
+
+__all__ = ["ChatHistory", "ChatHistoryMD", "InMemoryChatHistory", "TranscriptWriteError"]
+
+logger = logging.getLogger("miniagents.chat_history")
+
+
+class TranscriptWriteError(OSError):
+    """A transcript could not be saved; the message names the path and the reason."""
+
+
+class ChatHistory(ABC):
+    """A conversation's messages, in order, with an agent that records what passes through it."""
+
+    def __init__(self) -> None:
+        self.logging_agent: MiniAgent = MiniAgent(self._log_messages, alias="chat_history")
+        """An agent that records every message it receives (streamed ones once complete, partial
+        ones with their `status`) and replies with the same messages, unchanged and streaming.
+        `inquire(messages, role="user")` gives a role to messages that have none."""
+
+    @abstractmethod
+    async def aload_chat_history(self) -> tuple[Message, ...]:
+        """Return the stored messages, in order."""
+
+    @abstractmethod
+    async def alog_message(self, message: Message) -> None:
+        """Append one complete message to the history."""
+
+    async def _log_messages(self, ctx: InteractionContext, role: str | None = None) -> None:
+        ctx.reply(ctx.messages)
+        async for message_promise in ctx.messages:
+            message = await message_promise.aresolve_partial()
+            if role is not None and getattr(message, "role", None) is None:
+                message = Message(**message.model_dump(), role=role)
+            await self.alog_message(message)
+
+
+class InMemoryChatHistory(ChatHistory):
+    """History kept in memory for the life of the object."""
+
+    def __init__(self, messages: tuple[Message, ...] | list[Message] = ()) -> None:
+        super().__init__()
+        self._messages: list[Message] = list(messages)
+
+    async def aload_chat_history(self) -> tuple[Message, ...]:
+        """Return the messages logged so far."""
+        return tuple(self._messages)
+
+    async def alog_message(self, message: Message) -> None:
+        """Append a message."""
+        self._messages.append(message)
+
+
+class ChatHistoryMD(ChatHistory):
+    """History stored in a Markdown transcript (see `miniagents.transcript_format`).
+
+    Opening an existing file continues its conversation. After each logged message the whole file
+    is written to a temporary file beside it, flushed, synced and renamed over the old one, in a
+    worker thread: a crash at any moment leaves the complete old file or the complete new one. A
+    failed save keeps everything in memory, reports `TranscriptWriteError` (to `on_save_error`, or
+    the log) and the next save writes it all.
+
+    New files are created with mode 0600 (and a missing folder with 0700); saving keeps the mode of
+    an existing file.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        title: str | None = None,
+        on_save_error: Callable[[TranscriptWriteError], object] | None = None,
+    ) -> None:
+        """Open (lazily) the transcript at `path`.
+
+        Args:
+            path: the transcript file; it need not exist yet.
+            title: the conversation's title for a new file (default: from the first user message).
+            on_save_error: called with the error when a save fails (default: log it).
+        """
+        super().__init__()
+        self.path = Path(path)
+        self._title = title
+        self._on_save_error = on_save_error
+        self._fields: dict[str, Any] | None = None
+        self._messages: list[Message] = []
+        self._sections: list[str] = []
+        self._lock = asyncio.Lock()
+        self.problems: list[str] = []
+        """Problems found when the file was loaded (file:line: what), empty for a clean file."""
+        self.last_save_error: TranscriptWriteError | None = None
+        """The error of the most recent save, or `None` if it succeeded."""
+
+    async def _ensure_loaded(self) -> None:
+        if self._fields is not None:
+            return
+        parsed = await asyncio.to_thread(read_transcript_file, self.path)
+        if parsed is None:
+            self._fields = {
+                "title": self._title or "",
+                "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            }
+            return
+        self._fields = parsed.fields
+        self._messages = parsed.messages
+        self._sections = [render_message(message) for message in parsed.messages]
+        self.problems = parsed.problems
+
+    @property
+    def title(self) -> str:
+        """The conversation's title (empty until known)."""
+        return str((self._fields or {}).get("title") or self._title or "")
+
+    async def aload_chat_history(self) -> tuple[Message, ...]:
+        """Return the stored messages (reading the file the first time).
+
+        Raises:
+            TranscriptFormatError: the file exists but is not a transcript at all.
+            OSError: the file cannot be read.
+        """
+        async with self._lock:
+            await self._ensure_loaded()
+            return tuple(self._messages)
+
+    async def alog_message(self, message: Message) -> None:
+        """Append a message and save the file (errors are reported, not raised; see the class doc)."""
+        async with self._lock:
+            await self._ensure_loaded()
+            assert self._fields is not None
+            if (
+                not self._fields.get("title")
+                and getattr(message, "role", None) == "user"
+                and message.text.strip()
+            ):
+                self._fields["title"] = " ".join(message.text.split())[:60]
+            self._messages.append(message)
+            self._sections.append(render_message(message))
+            await self._save()
+
+    async def aset_title(self, title: str) -> None:
+        """Change the conversation's title and save."""
+        async with self._lock:
+            await self._ensure_loaded()
+            assert self._fields is not None
+            self._fields["title"] = title
+            await self._save()
+
+    async def _save(self) -> None:
+        assert self._fields is not None
+        content = render_front_matter(self._fields) + "".join(self._sections)
+        try:
+            await asyncio.to_thread(write_atomically, self.path, content)
+        except TranscriptWriteError as error:
+            self.last_save_error = error
+            if self._on_save_error is not None:
+                self._on_save_error(error)
+            else:
+                logger.error("%s", error)
+        else:
+            self.last_save_error = None
+
+
+def write_atomically(path: Path, content: str) -> None:
+    """Replace `path` with `content` so that a crash leaves the old file or the new one, whole.
+
+    Raises:
+        TranscriptWriteError: with the path and the reason; the old file is untouched.
+    """
+    folder = path.parent
+    try:
+        if not folder.exists():
+            folder.mkdir(mode=0o700, parents=True)
+        try:
+            mode = path.stat().st_mode & 0o777
+        except FileNotFoundError:
+            mode = 0o600
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as error:
+        raise TranscriptWriteError(
+            f"could not save the transcript {path}: {error.strerror or error}"
+        ) from error
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as file:
+            os.fchmod(file.fileno(), mode)
+            file.write(content)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+        with contextlib.suppress(OSError):
+            directory = os.open(folder, os.O_RDONLY)
+            try:
+                os.fsync(directory)
+            finally:
+                os.close(directory)
+    except (OSError, UnicodeEncodeError) as error:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        reason = getattr(error, "strerror", None) or str(error)
+        raise TranscriptWriteError(f"could not save the transcript {path}: {reason}") from error

@@ -9,6 +9,7 @@ cancelled too. Leaving the context waits for every task it still owns.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
@@ -120,7 +121,8 @@ class PromisingContext:
             self.resources.clear()
             self._log_unretrieved_errors()
             if self._token is not None:
-                PromisingContext._current.reset(self._token)
+                with contextlib.suppress(ValueError):  # exited from another task's context (a UI app)
+                    PromisingContext._current.reset(self._token)
                 self._token = None
 
     def run(self, awaitable: Coroutine[Any, Any, _T]) -> _T:

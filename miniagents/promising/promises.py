@@ -26,7 +26,7 @@ class StreamedPromise(Generic[T, R]):
     `_resolve()` (subclasses decide what that is; by default the tuple of all items).
     """
 
-    __slots__ = ("_context", "_done", "_error", "_items", "_resolved", "_waiters")
+    __slots__ = ("_context", "_done", "_error", "_items", "_producer", "_resolved", "_waiters")
 
     def __init__(self, source: AsyncIterable[T] | None = None, *, items: Iterable[T] = ()) -> None:
         """Create a streamed promise.
@@ -42,9 +42,10 @@ class StreamedPromise(Generic[T, R]):
         self._waiters: list[asyncio.Future[None]] | None = None
         self._resolved: Any = _UNRESOLVED
         self._context: PromisingContext | None = None
+        self._producer: asyncio.Task[None] | None = None
         if source is not None:
             self._context = PromisingContext.get_current()
-            self._context.start_soon(self._drain(source))
+            self._producer = self._context.start_soon(self._drain(source))
 
     @classmethod
     def completed(cls, items: Iterable[T] = ()) -> StreamedPromise[T, R]:
@@ -114,6 +115,16 @@ class StreamedPromise(Generic[T, R]):
             aclose = getattr(iterator, "aclose", None)
             if aclose is not None:
                 await aclose()
+
+    def cancel(self) -> bool:
+        """Cancel the background task draining this promise's source (for example to stop an LLM reply).
+
+        The stream then ends with `PromiseCancelledError` after the items it already has. Returns
+        whether there was a running producer to cancel.
+        """
+        if self._producer is None or self._producer.done():
+            return False
+        return self._producer.cancel()
 
     def _produce_item(self, item: Any) -> None:
         """Take one item from the source; subclasses may transform or filter it."""

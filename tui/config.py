@@ -1,0 +1,96 @@
+"""Settings of miniagents-tui: which models to talk to and where keys come from."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+from miniagents import MiniAgent
+
+__all__ = ["ConfigError", "KeySource", "Settings", "build_agent", "default_model", "key_sources"]
+
+
+class ConfigError(ValueError):
+    """A setting the app cannot use; the message says what to do."""
+
+
+@dataclass
+class Settings:
+    """Everything the command line and the environment decide."""
+
+    models: list[str] = field(default_factory=list)
+    system: str | None = None
+    transcripts_dir: Path = Path("transcripts")
+    resume: Path | None = None
+    max_retries: int = 2
+    idle_timeout: float = 120.0
+    tokens_per_second: float = 200.0
+    """Speed of the offline demo model."""
+
+
+@dataclass(frozen=True)
+class KeySource:
+    """Where a provider's key comes from, shown with at most its last 4 characters."""
+
+    variable: str
+    source: str
+    """`environment`, `.env file` or `not set`."""
+    hint: str
+
+    def describe(self) -> str:
+        """One line for the status display."""
+        if self.source == "not set":
+            return f"{self.variable}: not set"
+        return f"{self.variable}: …{self.hint} (from the {self.source})"
+
+
+def key_sources(dotenv_path: Path | None = None) -> list[KeySource]:
+    """Where `OPENAI_API_KEY` and `ANTHROPIC_API_KEY` come from (never their values)."""
+    from_file = dotenv_values(dotenv_path) if dotenv_path and dotenv_path.exists() else {}
+    sources = []
+    for variable in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY"):
+        value = os.environ.get(variable)
+        if not value:
+            sources.append(KeySource(variable, "not set", ""))
+            continue
+        origin = ".env file" if from_file.get(variable) == value else "environment"
+        sources.append(KeySource(variable, origin, value[-4:]))
+    return sources
+
+
+def default_model() -> str:
+    """The model to use when none is given: a configured provider, else the offline demo."""
+    if os.environ.get("OPENAI_BASE_URL") or os.environ.get("OPENAI_API_KEY"):
+        return "openai:" + (os.environ.get("MINIAGENTS_OPENAI_MODEL") or "gpt-4o-mini")
+    if os.environ.get("ANTHROPIC_API_KEY"):
+        return "anthropic:" + (os.environ.get("MINIAGENTS_ANTHROPIC_MODEL") or "claude-sonnet-4-5")
+    return "demo"
+
+
+def build_agent(spec: str, settings: Settings) -> MiniAgent:
+    """Turn `demo`, `openai:<model>` or `anthropic:<model>` into a configured agent.
+
+    Raises:
+        ConfigError: the spec names no known provider.
+    """
+    provider, _, model = spec.partition(":")
+    common = {"max_retries": settings.max_retries, "idle_timeout": settings.idle_timeout}
+    if provider == "demo" and not model:
+        from miniagents.ext.llm.demo import demo_agent
+
+        return demo_agent.fork(alias="demo", tokens_per_second=settings.tokens_per_second)
+    if provider == "openai" and model:
+        from miniagents.ext.llm.openai import openai_agent
+
+        return openai_agent.fork(alias=spec, model=model, **common)
+    if provider == "anthropic" and model:
+        from miniagents.ext.llm.anthropic import anthropic_agent
+
+        return anthropic_agent.fork(alias=spec, model=model, **common)
+    raise ConfigError(
+        f"unknown model {spec!r}: use 'demo', 'openai:<model>' (also for OPENAI_BASE_URL servers)"
+        " or 'anthropic:<model>'"
+    )

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from miniagents.agents import InteractionContext, MiniAgent
-from miniagents.messages import Message
+from miniagents.messages import INTERRUPTED, Message
 from miniagents.transcript_format import read_transcript_file, render_front_matter, render_message
 
 __all__ = ["ChatHistory", "ChatHistoryMD", "InMemoryChatHistory", "TranscriptWriteError"]
@@ -40,16 +40,43 @@ class ChatHistory(ABC):
         """Return the stored messages, in order."""
 
     @abstractmethod
+    def _append(self, message: Message) -> None:
+        """Add a message in memory (no I/O, no waiting)."""
+
+    async def _persist(self) -> None:  # noqa: B027 - optional hook, empty by default
+        """Store what `_append` added (nothing to do for a history kept in memory)."""
+
     async def alog_message(self, message: Message) -> None:
-        """Append one complete message to the history."""
+        """Append one complete message to the history (and store it)."""
+        await self._ensure_loaded()
+        self._append(message)
+        await self._persist()
+
+    async def _ensure_loaded(self) -> None:  # noqa: B027 - optional hook, empty by default
+        """Read what is already stored, before the first message is appended."""
+
+    async def aflush(self) -> None:
+        """Store everything appended so far (for example after a cancelled save)."""
+        await self._persist()
 
     async def _log_messages(self, ctx: InteractionContext, role: str | None = None) -> None:
         ctx.reply(ctx.messages)
+        await self._ensure_loaded()
         async for message_promise in ctx.messages:
-            message = await message_promise.aresolve_partial()
-            if role is not None and getattr(message, "role", None) is None:
-                message = Message(**message.model_dump(), role=role)
-            await self.alog_message(message)
+            try:
+                message = await message_promise.aresolve_partial()
+            except asyncio.CancelledError:
+                # Being cancelled (the app is closing, say): keep what arrived, marked interrupted,
+                # in memory at once; `aflush()` stores it.
+                self._append(_with_role(message_promise.partial_message(INTERRUPTED), role))
+                raise
+            await self.alog_message(_with_role(message, role))
+
+
+def _with_role(message: Message, role: str | None) -> Message:
+    if role is not None and getattr(message, "role", None) is None:
+        return Message(**message.model_dump(), role=role)
+    return message
 
 
 class InMemoryChatHistory(ChatHistory):
@@ -63,8 +90,7 @@ class InMemoryChatHistory(ChatHistory):
         """Return the messages logged so far."""
         return tuple(self._messages)
 
-    async def alog_message(self, message: Message) -> None:
-        """Append a message."""
+    def _append(self, message: Message) -> None:
         self._messages.append(message)
 
 
@@ -103,6 +129,8 @@ class ChatHistoryMD(ChatHistory):
         self._messages: list[Message] = []
         self._sections: list[str] = []
         self._lock = asyncio.Lock()
+        self._saved_count = 0
+        self._title_dirty = False
         self.problems: list[str] = []
         """Problems found when the file was loaded (file:line: what), empty for a clean file."""
         self.last_save_error: TranscriptWriteError | None = None
@@ -111,6 +139,11 @@ class ChatHistoryMD(ChatHistory):
     async def _ensure_loaded(self) -> None:
         if self._fields is not None:
             return
+        async with self._lock:
+            if self._fields is None:
+                await self._load()
+
+    async def _load(self) -> None:
         parsed = await asyncio.to_thread(read_transcript_file, self.path)
         if parsed is None:
             self._fields = {
@@ -121,6 +154,7 @@ class ChatHistoryMD(ChatHistory):
         self._fields = parsed.fields
         self._messages = parsed.messages
         self._sections = [render_message(message) for message in parsed.messages]
+        self._saved_count = len(self._messages)
         self.problems = parsed.problems
 
     @property
@@ -135,46 +169,48 @@ class ChatHistoryMD(ChatHistory):
             TranscriptFormatError: the file exists but is not a transcript at all.
             OSError: the file cannot be read.
         """
-        async with self._lock:
-            await self._ensure_loaded()
-            return tuple(self._messages)
+        await self._ensure_loaded()
+        return tuple(self._messages)
 
-    async def alog_message(self, message: Message) -> None:
-        """Append a message and save the file (errors are reported, not raised; see the class doc)."""
-        async with self._lock:
-            await self._ensure_loaded()
-            assert self._fields is not None
-            if (
-                not self._fields.get("title")
-                and getattr(message, "role", None) == "user"
-                and message.text.strip()
-            ):
-                self._fields["title"] = " ".join(message.text.split())[:60]
-            self._messages.append(message)
-            self._sections.append(render_message(message))
-            await self._save()
+    def _append(self, message: Message) -> None:
+        if self._fields is None:
+            raise RuntimeError("ChatHistoryMD: load the history before appending to it")
+        if (
+            not self._fields.get("title")
+            and getattr(message, "role", None) == "user"
+            and message.text.strip()
+        ):
+            self._fields["title"] = " ".join(message.text.split())[:60]
+        self._messages.append(message)
+        self._sections.append(render_message(message))
 
     async def aset_title(self, title: str) -> None:
         """Change the conversation's title and save."""
-        async with self._lock:
-            await self._ensure_loaded()
-            assert self._fields is not None
-            self._fields["title"] = title
-            await self._save()
-
-    async def _save(self) -> None:
+        await self._ensure_loaded()
         assert self._fields is not None
-        content = render_front_matter(self._fields) + "".join(self._sections)
-        try:
-            await asyncio.to_thread(write_atomically, self.path, content)
-        except TranscriptWriteError as error:
-            self.last_save_error = error
-            if self._on_save_error is not None:
-                self._on_save_error(error)
+        self._fields["title"] = title
+        self._title_dirty = True
+        await self._persist()
+
+    async def _persist(self) -> None:
+        """Write the file if anything changed since the last save (errors are reported, not raised)."""
+        async with self._lock:
+            if self._fields is None or (self._saved_count == len(self._sections) and not self._title_dirty):
+                return  # nothing new: another save already wrote it
+            count = len(self._sections)
+            content = render_front_matter(self._fields) + "".join(self._sections)
+            try:
+                await asyncio.to_thread(write_atomically, self.path, content)
+            except TranscriptWriteError as error:
+                self.last_save_error = error
+                if self._on_save_error is not None:
+                    self._on_save_error(error)
+                else:
+                    logger.error("%s", error)
             else:
-                logger.error("%s", error)
-        else:
-            self.last_save_error = None
+                self.last_save_error = None
+                self._saved_count = count
+                self._title_dirty = False
 
 
 def write_atomically(path: Path, content: str) -> None:

@@ -122,14 +122,27 @@ class MessagePromise(StreamedPromise[str, Message]):
         try:
             return await self
         except PromiseCancelledError:
-            return self._message_class(text=self.text_so_far, **self._metadata, status=INTERRUPTED)
+            return self.partial_message(INTERRUPTED)
         except Exception as error:
+            return self.partial_message(INCOMPLETE, error)
+
+    def partial_message(self, status: str = INTERRUPTED, error: BaseException | None = None) -> Message:
+        """The message as it stands now, marked with `status` (and `error`), without waiting.
+
+        A message that has already completed is returned as it is.
+        """
+        if isinstance(self._resolved, Message):
+            return self._resolved
+        if self._done and self._error is None:
+            return self._message_class(text=self.text_so_far, **self._metadata)
+        if error is not None:
             return self._message_class(
                 text=self.text_so_far,
                 **self._metadata,
-                status=INCOMPLETE,
+                status=status,
                 error=f"{type(error).__name__}: {error}",
             )
+        return self._message_class(text=self.text_so_far, **self._metadata, status=status)
 
 
 class MessageSequence(tuple[Message, ...]):

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -18,6 +21,9 @@ from tui.config import ConfigError, Settings, build_agent, default_model, key_so
 from tui.screens.chat import ChatScreen
 
 __all__ = ["ChatApp", "main", "run"]
+
+SHUTDOWN_GRACE_SECONDS = 2.0
+"""How long quitting waits for agents to finish cleaning up before it cancels them outright."""
 
 
 class ChatApp(App[int]):
@@ -36,12 +42,20 @@ class ChatApp(App[int]):
 
     async def on_mount(self) -> None:  # noqa: D102
         await self.agents.__aenter__()
+        loop = asyncio.get_running_loop()
+        for signal_number in (signal.SIGTERM, signal.SIGHUP):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(signal_number, self.exit)
         self.sub_title = f"{self.model_spec} · {self.transcript}"
         await self.push_screen(ChatScreen())
 
-    async def on_unmount(self) -> None:  # noqa: D102
-        self.agents.cancel_all()
-        await self.agents.__aexit__(None, None, None)
+    async def on_unmount(self) -> None:
+        """Let cancelled agents finish their cleanup (bounded), then save what the transcript still lacks."""
+        try:
+            await asyncio.wait_for(self.agents.__aexit__(None, None, None), SHUTDOWN_GRACE_SECONDS)
+        except TimeoutError:
+            pass  # leaving the context cancelled whatever was still running
+        await self.history.aflush()
 
     def model_description(self) -> str:
         """The model in use and, for the offline demo, how to get a real one."""

@@ -129,3 +129,20 @@ def test_unknown_model_is_refused_with_what_to_do():
     )
     assert result.returncode == 2
     assert "openai:<model>" in result.stderr
+
+
+async def test_quitting_mid_stream_saves_the_partial_reply_marked_interrupted(tmp_path):
+    path = tmp_path / "chat.md"
+    app = ChatApp(Settings(tokens_per_second=30), path)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _type(pilot, "go")
+        await pilot.press("enter")
+        await _wait_for(
+            lambda: bool(app.screen.query(AssistantMessage)) and app.screen.query(AssistantMessage)[0].text,
+            pilot,
+        )
+        await pilot.press("ctrl+q")
+    user, assistant = _messages(path)
+    assert user.text == "go"
+    assert assistant.status == "interrupted"
+    assert 0 < len(assistant.text) < len(demo_reply_text("go"))

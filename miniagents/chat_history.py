@@ -43,6 +43,22 @@ class ChatHistory(ABC):
     def _append(self, message: Message) -> None:
         """Add a message in memory (no I/O, no waiting)."""
 
+    @abstractmethod
+    def _replace(self, index: int, message: Message) -> None:
+        """Replace the message at `index` in memory (no I/O, no waiting)."""
+
+    async def aupdate_message(self, index: int, **changes: Any) -> Message:
+        """Replace the message at `index` by a copy with `changes` to its fields (and store it).
+
+        Used, for example, to mark replies that a regenerated one replaced (`superseded=True`):
+        the history keeps every alternative.
+        """
+        messages = await self.aload_chat_history()
+        message = Message(**{**messages[index].model_dump(), **changes})
+        self._replace(index, message)
+        await self._persist()
+        return message
+
     async def _persist(self) -> None:  # noqa: B027 - optional hook, empty by default
         """Store what `_append` added (nothing to do for a history kept in memory)."""
 
@@ -93,6 +109,9 @@ class InMemoryChatHistory(ChatHistory):
     def _append(self, message: Message) -> None:
         self._messages.append(message)
 
+    def _replace(self, index: int, message: Message) -> None:
+        self._messages[index] = message
+
 
 class ChatHistoryMD(ChatHistory):
     """History stored in a Markdown transcript (see `miniagents.transcript_format`).
@@ -129,8 +148,7 @@ class ChatHistoryMD(ChatHistory):
         self._messages: list[Message] = []
         self._sections: list[str] = []
         self._lock = asyncio.Lock()
-        self._saved_count = 0
-        self._title_dirty = False
+        self._dirty = False
         self.problems: list[str] = []
         """Problems found when the file was loaded (file:line: what), empty for a clean file."""
         self.last_save_error: TranscriptWriteError | None = None
@@ -154,7 +172,6 @@ class ChatHistoryMD(ChatHistory):
         self._fields = parsed.fields
         self._messages = parsed.messages
         self._sections = [render_message(message) for message in parsed.messages]
-        self._saved_count = len(self._messages)
         self.problems = parsed.problems
 
     @property
@@ -183,25 +200,45 @@ class ChatHistoryMD(ChatHistory):
             self._fields["title"] = " ".join(message.text.split())[:60]
         self._messages.append(message)
         self._sections.append(render_message(message))
+        self._dirty = True
+
+    def _replace(self, index: int, message: Message) -> None:
+        self._messages[index] = message
+        self._sections[index] = render_message(message)
+        self._dirty = True
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        """The conversation's fields (title, created, system prompt, ...), a copy."""
+        return dict(self._fields or {})
+
+    async def aset_fields(self, **fields: Any) -> None:
+        """Change conversation fields (such as `title` or `system`) and save; `None` removes one."""
+        await self._ensure_loaded()
+        assert self._fields is not None
+        for key, value in fields.items():
+            if value is None:
+                self._fields.pop(key, None)
+            else:
+                self._fields[key] = value
+        self._dirty = True
+        await self._persist()
 
     async def aset_title(self, title: str) -> None:
         """Change the conversation's title and save."""
-        await self._ensure_loaded()
-        assert self._fields is not None
-        self._fields["title"] = title
-        self._title_dirty = True
-        await self._persist()
+        await self.aset_fields(title=title)
 
     async def _persist(self) -> None:
         """Write the file if anything changed since the last save (errors are reported, not raised)."""
         async with self._lock:
-            if self._fields is None or (self._saved_count == len(self._sections) and not self._title_dirty):
+            if self._fields is None or not self._dirty:
                 return  # nothing new: another save already wrote it
-            count = len(self._sections)
+            self._dirty = False
             content = render_front_matter(self._fields) + "".join(self._sections)
             try:
                 await asyncio.to_thread(write_atomically, self.path, content)
             except TranscriptWriteError as error:
+                self._dirty = True
                 self.last_save_error = error
                 if self._on_save_error is not None:
                     self._on_save_error(error)
@@ -209,8 +246,6 @@ class ChatHistoryMD(ChatHistory):
                     logger.error("%s", error)
             else:
                 self.last_save_error = None
-                self._saved_count = count
-                self._title_dirty = False
 
 
 def write_atomically(path: Path, content: str) -> None:

@@ -5,13 +5,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import os
 import signal
 import sys
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from dotenv import load_dotenv
-from textual.app import App
+from textual.app import App, SystemCommand
+from textual.screen import Screen
 
 from miniagents import ChatHistoryMD, MiniAgent, MiniAgents, TranscriptWriteError
 from miniagents.transcript_folder import new_transcript_path
@@ -19,6 +23,19 @@ from miniagents.transcript_format import TranscriptFormatError, read_transcript_
 from tui import __version__
 from tui.config import ConfigError, Settings, build_agent, default_model, key_sources
 from tui.screens.chat import ChatScreen
+
+_PALETTE = {
+    "cancel_reply": ("Stop reply", "Stop the reply that is streaming (Esc)"),
+    "regenerate": ("Regenerate reply", "Ask again for the last reply (Ctrl+R)"),
+    "edit_last": ("Edit last prompt", "Edit the last prompt and resend it (Ctrl+G)"),
+    "switch_model": ("Switch model", "Choose the model for the next replies (Ctrl+O)"),
+    "set_system": ("Set system prompt", "Set or remove the system prompt (Ctrl+S)"),
+    "copy_last": ("Copy last reply", "Copy the last reply (Ctrl+L)"),
+    "app.open_transcripts": (
+        "Open transcripts",
+        "Browse, search, reopen, rename, delete saved chats (Ctrl+T)",
+    ),
+}
 
 __all__ = ["ChatApp", "main", "run"]
 
@@ -37,16 +54,20 @@ class ChatApp(App[int]):
         self.transcript = transcript
         self.model_spec = settings.models[0] if settings.models else default_model()
         self.current_agent: MiniAgent = build_agent(self.model_spec, settings)
+        self.system_prompt: str | None = settings.system
         self.agents = MiniAgents()
         self.history = ChatHistoryMD(transcript, on_save_error=self._report_save_error)
 
     async def on_mount(self) -> None:  # noqa: D102
         await self.agents.__aenter__()
-        loop = asyncio.get_running_loop()
-        for signal_number in (signal.SIGTERM, signal.SIGHUP):
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.add_signal_handler(signal_number, self.exit)
+        if not self.is_headless:
+            loop = asyncio.get_running_loop()
+            for signal_number in (signal.SIGTERM, signal.SIGHUP):
+                with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                    loop.add_signal_handler(signal_number, self.exit)
         self.sub_title = f"{self.model_spec} · {self.transcript}"
+        await self.history.aload_chat_history()
+        self.system_prompt = self.history.fields.get("system") or self.settings.system
         await self.push_screen(ChatScreen())
 
     async def on_unmount(self) -> None:
@@ -56,6 +77,54 @@ class ChatApp(App[int]):
         except TimeoutError:
             pass  # leaving the context cancelled whatever was still running
         await self.history.aflush()
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """The command palette: every chat action, besides Textual's own commands."""
+        yield from super().get_system_commands(screen)
+        if isinstance(screen, ChatScreen):
+            for binding_key, (title, help_text) in _PALETTE.items():
+                yield SystemCommand(title, help_text, functools.partial(screen.run_action, binding_key))
+
+    def model_choices(self) -> list[str]:
+        """Models to offer in the model picker."""
+        choices = ["demo", "openai:gpt-4o-mini", "openai:gpt-4o", "anthropic:claude-sonnet-4-5"]
+        return list(dict.fromkeys([self.model_spec, *self.settings.models, *choices]))
+
+    def switch_model(self, spec: str) -> None:
+        """Use `spec` for the next replies.
+
+        Raises:
+            ConfigError: `spec` names no known provider.
+        """
+        self.current_agent = build_agent(spec, self.settings)
+        self.model_spec = spec
+        self.sub_title = f"{self.model_spec} · {self.transcript}"
+
+    async def set_system_prompt(self, system: str | None) -> None:
+        """Use `system` as the system prompt from now on, and keep it in the transcript."""
+        self.system_prompt = system
+        await self.history.aset_fields(system=system)
+
+    def action_open_transcripts(self) -> None:
+        """Open the list of saved conversations."""
+        from tui.screens.transcripts import TranscriptsScreen
+
+        self.push_screen(TranscriptsScreen(self.settings.transcripts_dir), callback=self._open_chosen)
+
+    async def _open_chosen(self, path: Path | None) -> None:
+        if path is not None and path != self.transcript:
+            await self.open_transcript(path)
+
+    async def open_transcript(self, path: Path) -> None:
+        """Switch to another saved conversation; the current one is saved, partial reply included."""
+        previous = self.history
+        self.transcript = path
+        self.history = ChatHistoryMD(path, on_save_error=self._report_save_error)
+        await self.history.aload_chat_history()
+        self.system_prompt = self.history.fields.get("system") or self.settings.system
+        self.sub_title = f"{self.model_spec} · {self.transcript}"
+        await self.switch_screen(ChatScreen())
+        await previous.aflush()
 
     def model_description(self) -> str:
         """The model in use and, for the offline demo, how to get a real one."""

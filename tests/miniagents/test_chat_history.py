@@ -439,3 +439,36 @@ def test_untrusted_title_cannot_break_the_front_matter(tmp_path):
     text = render_transcript(front, [])
     assert parse_transcript(text).fields == front
     assert text.count("\n---\n") == 1 and "-->" not in text.split("\n# ")[0]
+
+
+@pytest.mark.parametrize("kind", ["memory", "markdown"])
+async def test_update_a_message_keeps_every_alternative(tmp_path, kind):
+    history = InMemoryChatHistory() if kind == "memory" else ChatHistoryMD(tmp_path / "c.md")
+    await history.alog_message(Message(text="q", role="user"))
+    await history.alog_message(Message(text="first try", role="assistant"))
+    updated = await history.aupdate_message(1, superseded=True)
+    await history.alog_message(Message(text="second try", role="assistant"))
+    assert updated == Message(text="first try", role="assistant", superseded=True)
+    messages = await history.aload_chat_history()
+    assert [(m.text, getattr(m, "superseded", False)) for m in messages] == [
+        ("q", False),
+        ("first try", True),
+        ("second try", False),
+    ]
+    if kind == "markdown":
+        reloaded = await ChatHistoryMD(tmp_path / "c.md").aload_chat_history()
+        assert reloaded == messages
+
+
+async def test_conversation_fields_are_saved_and_removable(tmp_path):
+    path = tmp_path / "c.md"
+    history = ChatHistoryMD(path)
+    await history.alog_message(Message(text="hello", role="user"))
+    await history.aset_fields(system="Be brief.", title="Greeting")
+    reopened = ChatHistoryMD(path)
+    await reopened.aload_chat_history()
+    assert reopened.fields["system"] == "Be brief." and reopened.title == "Greeting"
+    await reopened.aset_fields(system=None)
+    again = ChatHistoryMD(path)
+    await again.aload_chat_history()
+    assert "system" not in again.fields

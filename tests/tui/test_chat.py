@@ -146,3 +146,112 @@ async def test_quitting_mid_stream_saves_the_partial_reply_marked_interrupted(tm
     assert user.text == "go"
     assert assistant.status == "interrupted"
     assert 0 < len(assistant.text) < len(demo_reply_text("go"))
+
+
+async def _send(pilot, text):
+    await _type(pilot, text)
+    await pilot.press("enter")
+
+
+async def test_regenerate_replaces_the_reply_and_keeps_the_old_one_in_the_transcript(tmp_path):
+    path = tmp_path / "chat.md"
+    app = ChatApp(Settings(tokens_per_second=0), path)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _send(pilot, "hi")
+        await _wait_for(lambda: len(_messages(path)) == 2, pilot)
+        app.switch_model("demo")  # the same model answers differently on a later turn count
+        await pilot.press("ctrl+r")
+        await _wait_for(lambda: len(_messages(path)) == 3, pilot)
+        await _wait_for(lambda: len(app.screen.query(AssistantMessage)) == 1, pilot)
+    user, old, new = _messages(path)
+    assert old.superseded is True and "superseded" not in new.model_dump()
+    assert (user.text, new.role) == ("hi", "assistant")
+
+
+async def test_edit_and_resend_an_earlier_prompt(tmp_path):
+    path = tmp_path / "chat.md"
+    app = ChatApp(Settings(tokens_per_second=0), path)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _send(pilot, "first")
+        await _wait_for(lambda: len(_messages(path)) == 2, pilot)
+        await _send(pilot, "second")
+        await _wait_for(lambda: len(_messages(path)) == 4, pilot)
+        app.screen.query(UserMessage)[0].focus()
+        await pilot.press("e")
+        assert app.screen.query_one(PromptInput).text == "first"
+        app.screen.query_one(PromptInput).text = "first, edited"
+        await pilot.press("enter")
+        await _wait_for(lambda: len(_messages(path)) == 6, pilot)
+        await _wait_for(lambda: len(app.screen.query(AssistantMessage)) == 1, pilot)
+        assert [w.text for w in app.screen.query(UserMessage)] == ["first, edited"]
+    messages = _messages(path)
+    assert [getattr(m, "superseded", False) for m in messages] == [True, True, True, True, False, False]
+    assert messages[4].text == "first, edited"
+    assert messages[5].text == demo_reply_text("first, edited")  # the assistant saw only the edited turn
+
+
+async def test_switch_model_and_system_prompt_through_the_dialogs(tmp_path, llm_server, monkeypatch):
+    path = tmp_path / "chat.md"
+    monkeypatch.setenv("OPENAI_BASE_URL", llm_server.openai_base_url)
+    app = ChatApp(Settings(tokens_per_second=0, models=["demo"]), path)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("ctrl+o")
+        await _wait_for(lambda: app.screen.__class__.__name__ == "InputDialog", pilot)
+        app.screen.query_one("#answer").value = "openai:fake-model"  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await pilot.press("ctrl+s")
+        await _wait_for(lambda: app.screen.__class__.__name__ == "InputDialog", pilot)
+        app.screen.query_one("#answer").value = "Be terse."  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await _wait_for(lambda: app.screen.__class__.__name__ == "ChatScreen", pilot)
+        await _send(pilot, "hello server")
+        await _wait_for(lambda: len(_messages(path)) == 2, pilot)
+    assert app.model_spec == "openai:fake-model"
+    body = llm_server.requests[-1].body
+    assert body["model"] == "fake-model"
+    assert body["messages"][0] == {"role": "system", "content": "Be terse."}
+    assert _messages(path)[1].text == "You said: hello server"
+    parsed = read_transcript_file(path)
+    assert parsed is not None and parsed.fields["system"] == "Be terse."
+
+
+async def test_copy_the_last_reply_and_a_code_block(tmp_path):
+    app = ChatApp(Settings(tokens_per_second=0), tmp_path / "chat.md")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _send(pilot, "show code")
+        await _wait_for(lambda: len(_messages(tmp_path / "chat.md")) == 2, pilot)
+        await pilot.press("ctrl+l")
+        await _wait_for(lambda: app.clipboard == demo_reply_text("show code"), pilot)
+        app.screen.query_one(AssistantMessage).focus()
+        await pilot.press("b")
+        await _wait_for(lambda: app.clipboard != demo_reply_text("show code"), pilot)
+        assert "```" not in app.clipboard and app.clipboard in demo_reply_text("show code")
+
+
+async def test_provider_errors_show_in_the_chat_and_the_chat_goes_on(tmp_path, llm_server, monkeypatch):
+    from tests.fakes.llm_server import Status
+
+    path = tmp_path / "chat.md"
+    monkeypatch.setenv("OPENAI_BASE_URL", llm_server.openai_base_url)
+    llm_server.script(Status(401, message="bad key"))
+    app = ChatApp(Settings(models=["openai:m"], max_retries=0), path)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _send(pilot, "first")
+        await _wait_for(lambda: bool(app.screen.query(".error")), pilot)
+        text = " ".join(_plain(w) for w in app.screen.query(".error"))
+        assert "OpenAI: 401 unauthorized" in text and "OPENAI_API_KEY" in text
+        await _send(pilot, "second")
+        await _wait_for(lambda: any(m.text == "You said: second" for m in _messages(path)), pilot)
+
+
+async def test_command_palette_lists_the_chat_actions(tmp_path):
+    app = ChatApp(Settings(tokens_per_second=0), tmp_path / "chat.md")
+    async with app.run_test(size=(100, 40)):
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+    assert {
+        "Regenerate reply",
+        "Edit last prompt",
+        "Switch model",
+        "Set system prompt",
+        "Open transcripts",
+    } <= titles

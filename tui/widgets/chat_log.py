@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
+import time
+from dataclasses import dataclass
+
 from rich.text import Text
+from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Markdown, Static
 
-from miniagents import INCOMPLETE, INTERRUPTED, Message, MessagePromise, PromiseCancelledError
+from miniagents import INCOMPLETE, INTERRUPTED, Message, MessagePromise
 from tui.sanitize import visible
 
 STATUS_WORDS = {
@@ -15,9 +21,28 @@ STATUS_WORDS = {
 }
 """The wording shown under a partial reply (the transcript stores the same `status`)."""
 
+FRAME_SECONDS = 1 / 30
+"""Tokens that arrive within one frame are rendered together."""
 
-class UserMessage(Static):
-    """A message the user sent, shown literally."""
+_CODE_BLOCK = re.compile(r"^(```|~~~)[^\n]*\n(.*?)^\1[ \t]*$", re.MULTILINE | re.DOTALL)
+
+
+def code_blocks(markdown: str) -> list[str]:
+    """The contents of the fenced code blocks in `markdown`, in order."""
+    return [match.group(2) for match in _CODE_BLOCK.finditer(markdown)]
+
+
+@dataclass(frozen=True)
+class StreamStats:
+    """How a reply streamed, for the status line."""
+
+    tokens: int
+    time_to_first_token: float | None
+    tokens_per_second: float | None
+
+
+class UserMessage(Static, can_focus=True):
+    """A message the user sent, shown literally. Focus it and press `e` to edit and resend it."""
 
     DEFAULT_CSS = """
     UserMessage {
@@ -26,13 +51,20 @@ class UserMessage(Static):
         background: $primary 15%;
         border-left: wide $primary;
     }
+    UserMessage:focus { background: $primary 30%; }
     """
+
+    BINDINGS = [  # noqa: RUF012
+        Binding("e", "screen.edit_focused", "Edit & resend"),
+        Binding("c", "screen.copy_focused", "Copy"),
+    ]
 
     def __init__(self, text: str) -> None:
         super().__init__(Text(visible(text)))
+        self.text = text
 
 
-class AssistantMessage(Vertical):
+class AssistantMessage(Vertical, can_focus=True):
     """An assistant's reply: a title line, the Markdown body, and a status line when it is partial."""
 
     DEFAULT_CSS = """
@@ -42,17 +74,24 @@ class AssistantMessage(Vertical):
         padding: 0 1;
         border-left: wide $secondary;
     }
+    AssistantMessage:focus { background: $secondary 10%; }
     AssistantMessage > .title { color: $text-muted; }
     AssistantMessage > Markdown { margin: 0; padding: 0; }
     AssistantMessage > .status { color: $warning; }
     AssistantMessage > .error { color: $error; }
     """
 
+    BINDINGS = [  # noqa: RUF012
+        Binding("c", "screen.copy_focused", "Copy"),
+        Binding("b", "screen.copy_code", "Copy code"),
+    ]
+
     def __init__(self, name: str) -> None:
         super().__init__()
         self._name = name
         self.body = Markdown()
         self.text = ""
+        self.code_index = 0
 
     def compose(self):  # noqa: D102
         yield Static(Text(visible(self._name)), classes="title")
@@ -64,27 +103,55 @@ class AssistantMessage(Vertical):
         await self.body.update(visible(message.text))
         status = getattr(message, "status", None)
         if status in STATUS_WORDS:
-            await self.show_status(status)
+            await self.show_status(status, getattr(message, "error", None))
 
-    async def stream(self, promise: MessagePromise) -> Message:
-        """Render `promise` token by token; return the message (partial, with `status`, if it ended early)."""
-        stream = Markdown.get_stream(self.body)
+    async def stream(self, promise: MessagePromise) -> tuple[Message, StreamStats]:
+        """Render `promise` as it streams, a frame at a time; return the message and how it streamed.
+
+        A reply that ends early comes back partial, with its `status`.
+        """
+        started = time.perf_counter()
+        first_token_at: float | None = None
+        count = 0
+        pending: list[str] = []
+        wake = asyncio.Event()
+
+        async def write_frames() -> None:
+            # One Markdown.append per frame however many tokens arrived: keeps rendering cheap.
+            while True:
+                await wake.wait()
+                wake.clear()
+                await asyncio.sleep(FRAME_SECONDS)
+                if pending:
+                    fragment = visible("".join(pending))
+                    pending.clear()
+                    await self.body.append(fragment)
+
+        writer = asyncio.create_task(write_frames())
         try:
             async for token in promise:
+                if first_token_at is None:
+                    first_token_at = time.perf_counter()
+                count += 1
                 self.text += token
-                await stream.write(visible(token))
-        except PromiseCancelledError:
-            pass
+                pending.append(token)
+                wake.set()
         except Exception:
-            pass
+            pass  # the error is shown below, from the partial message
         finally:
-            await stream.stop()
+            writer.cancel()
+            await asyncio.gather(writer, return_exceptions=True)
         message = await promise.aresolve_partial()
         await self.body.update(visible(message.text))  # one full render fixes streamed code fences
         status = getattr(message, "status", None)
         if status in STATUS_WORDS:
             await self.show_status(status, getattr(message, "error", None))
-        return message
+        ended = time.perf_counter()
+        rate = None
+        if first_token_at is not None and count > 1 and ended > first_token_at:
+            rate = (count - 1) / (ended - first_token_at)
+        ttft = first_token_at - started if first_token_at is not None else None
+        return message, StreamStats(count, ttft, rate)
 
     async def show_status(self, status: str, error: str | None = None) -> None:
         """Mark the reply as partial (and show the error, if any)."""
@@ -104,19 +171,28 @@ class ChatLog(VerticalScroll):
     ChatLog { height: 1fr; padding: 0 1; }
     """
 
+    MAX_MOUNTED = 200
+    """Only the newest messages stay mounted; older ones are in the transcript."""
+
     def on_mount(self) -> None:  # noqa: D102
         self.anchor()
+
+    async def _add(self, widget: Static | Vertical) -> None:
+        await self.mount(widget)
+        messages = [child for child in self.children if isinstance(child, UserMessage | AssistantMessage)]
+        if len(messages) > self.MAX_MOUNTED:
+            await self.remove_children(messages[: len(messages) - self.MAX_MOUNTED])
 
     async def add_user(self, text: str) -> UserMessage:
         """Append a user message."""
         widget = UserMessage(text)
-        await self.mount(widget)
+        await self._add(widget)
         return widget
 
     async def add_assistant(self, name: str) -> AssistantMessage:
         """Append an empty assistant message, ready to stream."""
         widget = AssistantMessage(name)
-        await self.mount(widget)
+        await self._add(widget)
         return widget
 
     async def add_notice(self, text: str, error: bool = False) -> Static:

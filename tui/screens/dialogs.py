@@ -1,0 +1,81 @@
+"""Small modal dialogs: ask for a line of text (with optional choices), or confirm an action."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tui.sanitize import visible
+
+
+class InputDialog(ModalScreen[str | None]):
+    """Ask for one line of text; Enter accepts, Esc cancels (the result is then `None`)."""
+
+    CSS_PATH = "dialogs.tcss"
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]  # noqa: RUF012
+
+    def __init__(self, question: str, value: str = "", choices: list[str] | None = None) -> None:
+        super().__init__()
+        self._question = question
+        self._value = value
+        self._choices = choices or []
+
+    def compose(self) -> ComposeResult:  # noqa: D102
+        with Vertical():
+            yield Static(Text(visible(self._question)), classes="question")
+            yield Input(value=self._value, id="answer")
+            if self._choices:
+                yield OptionList(
+                    *(Option(Text(visible(choice)), id=str(i)) for i, choice in enumerate(self._choices))
+                )
+
+    @on(Input.Submitted)
+    def accept(self, event: Input.Submitted) -> None:
+        """Return the typed text."""
+        self.dismiss(event.value)
+
+    @on(OptionList.OptionSelected)
+    def choose(self, event: OptionList.OptionSelected) -> None:
+        """Return the chosen option."""
+        self.dismiss(self._choices[int(event.option.id or 0)])
+
+    def action_cancel(self) -> None:
+        """Close without an answer."""
+        self.dismiss(None)
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """Ask yes or no; `y` or the button confirms, `n` or Esc declines."""
+
+    CSS_PATH = "dialogs.tcss"
+    BINDINGS = [  # noqa: RUF012
+        Binding("escape,n", "answer(False)", "No"),
+        Binding("y", "answer(True)", "Yes"),
+    ]
+
+    def __init__(self, question: str, confirm_label: str = "Yes") -> None:
+        super().__init__()
+        self._question = question
+        self._confirm_label = confirm_label
+
+    def compose(self) -> ComposeResult:  # noqa: D102
+        with Vertical():
+            yield Static(Text(visible(self._question)), classes="question")
+            with Horizontal():
+                yield Button("Cancel", id="no")
+                yield Button(self._confirm_label, id="yes", variant="error")
+
+    @on(Button.Pressed)
+    def pressed(self, event: Button.Pressed) -> None:
+        """Answer with the pressed button."""
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, answer: bool) -> None:
+        """Answer from the keyboard."""
+        self.dismiss(answer)

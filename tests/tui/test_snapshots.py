@@ -1,0 +1,133 @@
+"""Snapshot tests of the app's screens (pytest-textual-snapshot), with the offline demo model.
+
+Each test pins the terminal size, runs in a temporary folder (so paths in the header are stable)
+and, where timing would show, pins the status line. The docstring says what the SVG must show.
+"""
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable
+
+from miniagents import Message
+from miniagents.ext.llm.demo import demo_agent
+from miniagents.transcript_format import render_transcript
+from tui.app import ChatApp
+from tui.config import Settings
+from tui.widgets.chat_log import AssistantMessage
+
+SIZE = (100, 34)
+STATUS = "demo (offline model) · status pinned for the snapshot"
+
+
+@pytest.fixture
+def in_tmp(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "transcripts").mkdir()
+    return tmp_path
+
+
+async def _wait_for(condition, pilot, timeout=5.0):
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "condition not reached in time"
+        await pilot.pause(0.02)
+
+
+def _app(name="chat.md"):
+    return ChatApp(Settings(tokens_per_second=0), Path("transcripts") / name)
+
+
+async def _send_and_wait(pilot, text, replies=1):
+    app = pilot.app
+    for character in text:
+        await pilot.press("space" if character == " " else character)
+    await pilot.press("enter")
+    await _wait_for(
+        lambda: len(app.screen.query(AssistantMessage)) == replies and not app.screen._streaming, pilot
+    )
+    await pilot.pause(0.2)
+    app.screen.set_status(STATUS)
+    await pilot.pause()
+
+
+def test_empty_chat(snap_compare, in_tmp):
+    """An empty chat: header with the model and the transcript path, the status line naming the demo model
+    and how to get a real one, the focused prompt, and the footer with the chat's keys."""
+    assert snap_compare(_app(), terminal_size=SIZE)
+
+
+def test_conversation_with_a_code_block(snap_compare, in_tmp):
+    """One exchange: the user's message on the right, the demo reply rendered as Markdown with a list and a
+    highlighted code block."""
+
+    async def run_before(pilot):
+        await _send_and_wait(pilot, "show me some code")
+
+    assert snap_compare(_app(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_error_message(snap_compare, in_tmp):
+    """A reply that broke off after five tokens: the partial text, the "incomplete" marker and the error
+    in red."""
+
+    async def run_before(pilot):
+        pilot.app.current_agent = demo_agent.fork(alias="demo", tokens_per_second=0, fail_after_tokens=5)
+        await _send_and_wait(pilot, "this will fail")
+
+    assert snap_compare(_app(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_interrupted_reply(snap_compare, in_tmp):
+    """A reopened conversation whose last reply was interrupted: its partial text and the "interrupted"
+    marker."""
+    messages = [
+        Message(text="Tell me a long story", role="user"),
+        Message(
+            text="Once upon a time, in a terminal far", role="assistant", agent="demo", status="interrupted"
+        ),
+    ]
+    Path("transcripts/story.md").write_text(
+        render_transcript({"title": "Story", "created": "2026-11-27"}, messages)
+    )
+
+    async def run_before(pilot):
+        await _wait_for(lambda: len(pilot.app.screen.query(AssistantMessage)) == 1, pilot)
+        await pilot.pause(0.2)
+
+    assert snap_compare(_app("story.md"), terminal_size=SIZE, run_before=run_before)
+
+
+def test_transcripts_browser(snap_compare, in_tmp):
+    """The transcripts browser: search box, a table of two conversations (newest first) with title, date,
+    models and message count, a summary line and the browser's keys in the footer."""
+    import os
+
+    for index, title in enumerate(["Rust questions", "Cooking"]):
+        path = Path(f"transcripts/{index}.md")
+        texts = [Message(text="q", role="user"), Message(text="a", role="assistant", model="demo")]
+        path.write_text(render_transcript({"title": title, "created": "2026"}, texts))
+        stamp = 1_800_000_000 + index * 3600
+        os.utime(path, (stamp, stamp))
+
+    async def run_before(pilot):
+        await pilot.press("ctrl+t")
+        await _wait_for(lambda: pilot.app.screen.__class__.__name__ == "TranscriptsScreen", pilot)
+        await _wait_for(lambda: pilot.app.screen.query_one(DataTable).row_count == 2, pilot)
+        await pilot.pause(0.2)
+
+    assert snap_compare(_app(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_command_palette(snap_compare, in_tmp):
+    """The command palette filtered to "re": the chat's own commands (Regenerate reply, ...) are listed."""
+
+    async def run_before(pilot):
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.3)
+        for key in "re":
+            await pilot.press(key)
+        await pilot.pause(0.5)
+
+    assert snap_compare(_app(), terminal_size=SIZE, run_before=run_before)

@@ -31,6 +31,10 @@ if TYPE_CHECKING:
     from tui.app import ChatApp
 
 
+RESUME_WINDOW = 40
+"""How many of a reopened conversation's last messages are shown (all of them are sent to the model)."""
+
+
 @dataclass(frozen=True)
 class _Request:
     """What the person asked for: send a prompt, regenerate the last reply, or edit an earlier prompt."""
@@ -83,7 +87,9 @@ class ChatScreen(Screen[None]):
         yield Header()
         yield ChatLog()
         yield Static(id="status")
-        yield PromptInput(id="prompt")
+        prompt = PromptInput(id="prompt")
+        prompt.cursor_blink = not self.app.is_headless  # a steady cursor keeps headless screenshots stable
+        yield prompt
         yield Footer()
 
     def on_mount(self) -> None:  # noqa: D102
@@ -102,9 +108,14 @@ class ChatScreen(Screen[None]):
         history = self.chat_app.history
         for problem in history.problems:
             await self.chat_log.add_notice(problem, error=True)
-        for message in await history.aload_chat_history():
-            if not is_active(message):
-                continue
+        active = [m for m in await history.aload_chat_history() if is_active(m)]
+        if len(active) > RESUME_WINDOW:
+            earlier = len(active) - RESUME_WINDOW
+            await self.chat_log.add_notice(
+                f"{earlier} earlier messages are in {history.path} (and sent to the model)."
+            )
+            active = active[-RESUME_WINDOW:]
+        for message in active:
             if getattr(message, "role", None) == "user":
                 await self.chat_log.add_user(message.text)
             else:

@@ -24,12 +24,41 @@ STATUS_WORDS = {
 FRAME_SECONDS = 1 / 30
 """Tokens that arrive within one frame are rendered together."""
 
+CHUNK_CHARS = 3000
+"""A long reply is rendered as several Markdown widgets of about this size, so that a new token only
+re-renders the last one."""
+
+_FENCE_LINE = re.compile(r"^(```|~~~)", re.MULTILINE)
+
 _CODE_BLOCK = re.compile(r"^(```|~~~)[^\n]*\n(.*?)^\1[ \t]*$", re.MULTILINE | re.DOTALL)
 
 
 def code_blocks(markdown: str) -> list[str]:
     """The contents of the fenced code blocks in `markdown`, in order."""
     return [match.group(2) for match in _CODE_BLOCK.finditer(markdown)]
+
+
+def split_point(text: str, start: int) -> int | None:
+    """The index just after the last paragraph break in `text[start:]` that is outside a code block."""
+    position = text.rfind("\n\n", start)
+    while position != -1:
+        if len(_FENCE_LINE.findall(text, 0, position)) % 2 == 0:
+            return position + 2
+        position = text.rfind("\n\n", start, position)
+    return None
+
+
+def markdown_chunks(text: str) -> list[str]:
+    """`text` cut at paragraph breaks outside code blocks into pieces of about `CHUNK_CHARS`."""
+    chunks = []
+    while len(text) > CHUNK_CHARS:
+        cut = split_point(text[: CHUNK_CHARS * 2], CHUNK_CHARS // 2)
+        if cut is None:
+            break
+        chunks.append(text[:cut])
+        text = text[cut:]
+    chunks.append(text)
+    return chunks
 
 
 @dataclass(frozen=True)
@@ -90,6 +119,8 @@ class AssistantMessage(Vertical, can_focus=True):
         super().__init__()
         self._name = name
         self.body = Markdown()
+        """The Markdown widget that new text goes to (the last of the reply's chunks)."""
+        self._chunk = ""
         self.text = ""
         self.code_index = 0
 
@@ -97,10 +128,40 @@ class AssistantMessage(Vertical, can_focus=True):
         yield Static(Text(visible(self._name)), classes="title")
         yield self.body
 
+    @property
+    def rendered_source(self) -> str:
+        """The Markdown source of every chunk, joined (what is on screen)."""
+        return "".join(widget.source for widget in self.query(Markdown))
+
+    async def _new_body(self, source: str) -> None:
+        self.body = Markdown()
+        await self.mount(self.body)
+        self._chunk = source
+        await self.body.update(source)
+
+    async def _write(self, fragment: str) -> None:
+        """Add rendered text, starting a new chunk at a paragraph break when the current one is long."""
+        start = len(self._chunk)
+        self._chunk += fragment
+        if len(self._chunk) > CHUNK_CHARS:
+            cut = split_point(self._chunk, max(start - 1, CHUNK_CHARS // 2))
+            if cut is not None and cut > start:
+                head, rest = fragment[: cut - start], fragment[cut - start :]
+                self._chunk = self._chunk[:cut]
+                if head:
+                    await self.body.append(head)
+                await self._new_body(rest)
+                return
+        await self.body.append(fragment)
+
     async def show_message(self, message: Message) -> None:
         """Show a complete (or partial) message at once."""
         self.text = message.text
-        await self.body.update(visible(message.text))
+        chunks = markdown_chunks(visible(message.text))
+        self._chunk = chunks[0]
+        await self.body.update(chunks[0])
+        for chunk in chunks[1:]:
+            await self._new_body(chunk)
         status = getattr(message, "status", None)
         if status in STATUS_WORDS:
             await self.show_status(status, getattr(message, "error", None))
@@ -115,17 +176,22 @@ class AssistantMessage(Vertical, can_focus=True):
         count = 0
         pending: list[str] = []
         wake = asyncio.Event()
+        finished = False
 
         async def write_frames() -> None:
-            # One Markdown.append per frame however many tokens arrived: keeps rendering cheap.
+            # One append per frame however many tokens arrived: keeps rendering cheap.
             while True:
-                await wake.wait()
-                wake.clear()
-                await asyncio.sleep(FRAME_SECONDS)
+                if not finished:
+                    await wake.wait()
+                    wake.clear()
+                    if not finished:
+                        await asyncio.sleep(FRAME_SECONDS)
                 if pending:
                     fragment = visible("".join(pending))
                     pending.clear()
-                    await self.body.append(fragment)
+                    await self._write(fragment)
+                elif finished:
+                    return
 
         writer = asyncio.create_task(write_frames())
         try:
@@ -139,10 +205,16 @@ class AssistantMessage(Vertical, can_focus=True):
         except Exception:
             pass  # the error is shown below, from the partial message
         finally:
-            writer.cancel()
-            await asyncio.gather(writer, return_exceptions=True)
+            finished = True
+            wake.set()
+            try:
+                await writer  # it writes what is pending, then ends
+            finally:
+                if not writer.done():  # we were cancelled while waiting: stop it too
+                    writer.cancel()
+                    await asyncio.gather(writer, return_exceptions=True)
         message = await promise.aresolve_partial()
-        await self.body.update(visible(message.text))  # one full render fixes streamed code fences
+        await self.body.update(self._chunk)  # one full render of the last chunk fixes streamed code fences
         status = getattr(message, "status", None)
         if status in STATUS_WORDS:
             await self.show_status(status, getattr(message, "error", None))
@@ -171,7 +243,7 @@ class ChatLog(VerticalScroll):
     ChatLog { height: 1fr; padding: 0 1; }
     """
 
-    MAX_MOUNTED = 200
+    MAX_MOUNTED = 100
     """Only the newest messages stay mounted; older ones are in the transcript."""
 
     def on_mount(self) -> None:  # noqa: D102

@@ -1,0 +1,162 @@
+"""Benchmark of miniagents-tui, headless. Run: `python tests/benchmarks/tui_bench.py` (prints JSON).
+
+- first paint: from process start (before imports) to the chat screen ready for typing (<= 400 ms);
+- one pane: the demo model streaming 20,000 tokens at 5,000 tokens/s while a key is pressed every
+  50 ms: every token rendered; key-to-redraw latency p50/p99 (p99 <= 50 ms);
+- a 1,000-message transcript reopened: time until it is shown and the prompt takes keys (<= 500 ms),
+  and RSS (<= 200 MB);
+- CPU use in the 2 s after the stream ends (back to idle).
+"""
+
+from __future__ import annotations
+
+import time
+
+PROCESS_START = time.perf_counter()
+
+import asyncio  # noqa: E402
+import json  # noqa: E402
+import resource  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).parents[2]))
+
+from textual import events  # noqa: E402
+
+from miniagents import Message  # noqa: E402
+from miniagents.ext.llm.demo import demo_agent, split_into_tokens  # noqa: E402
+from miniagents.transcript_format import render_transcript  # noqa: E402
+from tui.app import ChatApp  # noqa: E402
+from tui.config import Settings  # noqa: E402
+from tui.widgets.chat_log import AssistantMessage, UserMessage  # noqa: E402
+from tui.widgets.prompt import PromptInput  # noqa: E402
+
+TOKENS = 20_000
+RATE = 5_000.0
+SIZE = (120, 40)
+
+
+def _long_reply() -> str:
+    words = []
+    for index in range(TOKENS):
+        if index % 500 == 0:
+            words.append("\n\n## Section\n\n")
+        elif index % 300 == 0:
+            words.append("\n\n```python\nprint('code')\n```\n\n")
+        elif index % 60 == 0:
+            words.append("\n\n")
+        words.append(f" w{index}")
+    return "".join(words)
+
+
+async def _wait_for(condition, pilot, timeout: float = 60.0) -> None:
+    deadline = time.perf_counter() + timeout
+    while not condition():
+        if time.perf_counter() > deadline:
+            raise TimeoutError("condition not reached")
+        await pilot.pause(0.005)
+
+
+async def first_paint(folder: Path) -> float:
+    app = ChatApp(Settings(), folder / "first.md")
+    async with app.run_test(size=SIZE) as pilot:
+        await _wait_for(lambda: isinstance(app.focused, PromptInput), pilot)
+        return time.perf_counter() - PROCESS_START
+
+
+async def streaming(folder: Path) -> dict[str, float]:
+    reply = _long_reply()
+    tokens = split_into_tokens(reply)
+    app = ChatApp(Settings(), folder / "stream.md")
+    async with app.run_test(size=SIZE) as pilot:
+        app.current_agent = demo_agent.fork(script=[reply], tokens_per_second=RATE)
+        await pilot.press("g", "o")
+        started = time.perf_counter()
+        await pilot.press("enter")
+        await _wait_for(lambda: bool(app.screen.query(AssistantMessage)), pilot)
+        pane = app.screen.query_one(AssistantMessage)
+        latencies = []
+        prompt = app.screen.query_one(PromptInput)
+        while app.screen._streaming is not None or not latencies:  # type: ignore[attr-defined]
+            before = prompt.text
+            pressed = time.perf_counter()
+            # Simulate the terminal sending a key; time until the prompt shows it.
+            app.post_message(events.Key("x", "x"))
+            while prompt.text == before:
+                await asyncio.sleep(0.001)
+            latencies.append(time.perf_counter() - pressed)
+            await asyncio.sleep(0.02)
+        await _wait_for(lambda: app.screen._streaming is None, pilot)  # type: ignore[attr-defined]
+        elapsed = time.perf_counter() - started
+        settle_started = time.perf_counter()
+        try:
+            await _wait_for(lambda: pane.rendered_source == reply, pilot, timeout=10)
+            rendered_all = pane.text == reply
+        except TimeoutError:
+            rendered_all = False
+            source = pane.rendered_source
+            at = next(
+                (i for i, (a, b) in enumerate(zip(source, reply, strict=False)) if a != b),
+                min(len(source), len(reply)),
+            )
+            print("not rendered:", len(source), len(reply), repr(source[at - 40 : at + 40]), file=sys.stderr)
+            print("expected:    ", repr(reply[at - 40 : at + 40]), file=sys.stderr)
+        render_settle_ms = (time.perf_counter() - settle_started) * 1000
+        cpu_before = time.process_time()
+        await asyncio.sleep(2)
+        idle_cpu = (time.process_time() - cpu_before) / 2
+    latencies.sort()
+    return {
+        "tokens": len(tokens),
+        "stream_seconds": round(elapsed, 2),
+        "effective_tokens_per_s": round(len(tokens) / elapsed),
+        "every_token_rendered": rendered_all,
+        "render_settled_after_stream_ms": round(render_settle_ms, 1),
+        "key_presses": len(latencies),
+        "key_latency_p50_ms": round(statistics.median(latencies) * 1000, 1),
+        "key_latency_p99_ms (<=50)": round(
+            latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000, 1
+        ),
+        "cpu_share_in_2s_after_stream": round(idle_cpu, 3),
+    }
+
+
+async def long_transcript(folder: Path) -> dict[str, float]:
+    path = folder / "long.md"
+    messages = []
+    for index in range(1000):
+        if index % 2 == 0:
+            messages.append(Message(text=f"Question {index}: how does this work?", role="user"))
+        else:
+            text = f"Answer {index}.\n\n- point one\n- point two\n\n```python\nprint({index})\n```\n"
+            messages.append(Message(text=text, role="assistant", agent="demo", model="demo"))
+    path.write_text(render_transcript({"title": "Long", "created": "2026"}, messages))
+    started = time.perf_counter()
+    app = ChatApp(Settings(), path)
+    async with app.run_test(size=SIZE) as pilot:
+        await _wait_for(lambda: len(app.screen.query(UserMessage)) >= 20, pilot)
+        await pilot.press("k")
+        assert app.screen.query_one(PromptInput).text == "k"
+        elapsed = time.perf_counter() - started
+        mounted = len(app.screen.query(UserMessage)) + len(app.screen.query(AssistantMessage))
+    return {
+        "interactive_ms (<=500)": round(elapsed * 1000),
+        "messages_mounted": mounted,
+        "peak_rss_mib (<=200)": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
+
+
+async def main() -> None:
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        result: dict[str, object] = {"first_paint_ms (<=400)": round(await first_paint(folder) * 1000)}
+        result["long_transcript"] = await long_transcript(folder)
+        result["one_pane_5000_tok_s"] = await streaming(folder)
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -33,7 +33,8 @@ class ChatHistory(ABC):
         self.logging_agent: MiniAgent = MiniAgent(self._log_messages, alias="chat_history")
         """An agent that records every message it receives (streamed ones once complete, partial
         ones with their `status`) and replies with the same messages, unchanged and streaming.
-        `inquire(messages, role="user")` gives a role to messages that have none."""
+        `inquire(messages, role="user")` records a role for messages that have none; any other
+        keyword is recorded as metadata of every message (for example `branch=2`)."""
 
     @abstractmethod
     async def aload_chat_history(self) -> tuple[Message, ...]:
@@ -51,10 +52,14 @@ class ChatHistory(ABC):
         """Replace the message at `index` by a copy with `changes` to its fields (and store it).
 
         Used, for example, to mark replies that a regenerated one replaced (`superseded=True`):
-        the history keeps every alternative.
+        the history keeps every alternative. A change to `None` removes that field.
         """
         messages = await self.aload_chat_history()
-        message = Message(**{**messages[index].model_dump(), **changes})
+        fields: dict[str, Any] = {**messages[index].model_dump(), **changes}
+        kept: dict[str, Any] = {
+            key: value for key, value in fields.items() if value is not None or key not in changes
+        }
+        message = Message(**kept)
         self._replace(index, message)
         await self._persist()
         return message
@@ -75,7 +80,7 @@ class ChatHistory(ABC):
         """Store everything appended so far (for example after a cancelled save)."""
         await self._persist()
 
-    async def _log_messages(self, ctx: InteractionContext, role: str | None = None) -> None:
+    async def _log_messages(self, ctx: InteractionContext, role: str | None = None, **metadata: Any) -> None:
         ctx.reply(ctx.messages)
         await self._ensure_loaded()
         async for message_promise in ctx.messages:
@@ -84,15 +89,19 @@ class ChatHistory(ABC):
             except asyncio.CancelledError:
                 # Being cancelled (the app is closing, say): keep what arrived, marked interrupted,
                 # in memory at once; `aflush()` stores it.
-                self._append(_with_role(message_promise.partial_message(INTERRUPTED), role))
+                self._append(_completed(message_promise.partial_message(INTERRUPTED), role, metadata))
                 raise
-            await self.alog_message(_with_role(message, role))
+            await self.alog_message(_completed(message, role, metadata))
 
 
-def _with_role(message: Message, role: str | None) -> Message:
-    if role is not None and getattr(message, "role", None) is None:
-        return Message(**message.model_dump(), role=role)
-    return message
+def _completed(message: Message, role: str | None, metadata: dict[str, Any]) -> Message:
+    """`message` with `role` if it has none, and `metadata` added (as recorded, not as forwarded)."""
+    if (role is None or getattr(message, "role", None) is not None) and not metadata:
+        return message
+    fields = message.model_dump()
+    if role is not None and fields.get("role") is None:
+        fields["role"] = role
+    return Message(**{**fields, **metadata})
 
 
 class InMemoryChatHistory(ChatHistory):

@@ -24,3 +24,5 @@ def _no_real_provider_settings(monkeypatch):
     """Tests never see a real key or endpoint from the developer's environment."""
     for name in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
+    # The app's default model is the offline demo in tests, even where the local model is installed.
+    monkeypatch.setenv("MINIAGENTS_MODEL", "demo")

@@ -21,8 +21,10 @@ from miniagents import ChatHistoryMD, MiniAgent, MiniAgents, TranscriptWriteErro
 from miniagents.transcript_folder import new_transcript_path
 from miniagents.transcript_format import TranscriptFormatError, read_transcript_file
 from tui import __version__
+from tui.agent_loader import AgentLoadError, load_agent
 from tui.config import ConfigError, Settings, build_agent, default_model, key_sources
 from tui.screens.chat import ChatScreen
+from tui.screens.panel import PanelScreen
 
 _PALETTE = {
     "cancel_reply": ("Stop reply", "Stop the reply that is streaming (Esc)"),
@@ -38,6 +40,8 @@ _PALETTE = {
 }
 
 __all__ = ["ChatApp", "main", "run"]
+
+MAX_PANES = 6
 
 SHUTDOWN_GRACE_SECONDS = 2.0
 """How long quitting waits for agents to finish cleaning up before it cancels them outright."""
@@ -68,7 +72,7 @@ class ChatApp(App[int]):
         self.sub_title = f"{self.model_spec} · {self.transcript}"
         await self.history.aload_chat_history()
         self.system_prompt = self.history.fields.get("system") or self.settings.system
-        await self.push_screen(ChatScreen())
+        await self.push_screen(self._main_screen())
 
     async def on_unmount(self) -> None:
         """Let cancelled agents finish their cleanup (bounded), then save what the transcript still lacks."""
@@ -77,6 +81,32 @@ class ChatApp(App[int]):
         except TimeoutError:
             pass  # leaving the context cancelled whatever was still running
         await self.history.aflush()
+
+    def panel_specs(self) -> list[dict[str, str]]:
+        """The panes to show: from the command line, else from a reopened panel transcript."""
+        specs = [{"kind": "model", "spec": spec} for spec in self.settings.models]
+        specs += [{"kind": "agent", "spec": spec} for spec in self.settings.agents]
+        if len(specs) < 2:
+            saved = self.history.fields.get("panel")
+            if isinstance(saved, list) and len(saved) >= 2:
+                return [dict(item) for item in saved]
+        return specs
+
+    def _main_screen(self) -> Screen[None]:
+        specs = self.panel_specs()
+        if len(specs) < 2:
+            return ChatScreen()
+        panes = []
+        for item in specs:
+            agent = (
+                load_agent(item["spec"])
+                if item["kind"] == "agent"
+                else build_agent(item["spec"], self.settings)
+            )
+            panes.append((item["spec"], agent))
+        self.run_worker(self.history.aset_fields(panel=specs), group="fields")
+        self.sub_title = f"{len(panes)} assistants side by side · {self.transcript}"
+        return PanelScreen(panes)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The command palette: every chat action, besides Textual's own commands."""
@@ -87,7 +117,7 @@ class ChatApp(App[int]):
 
     def model_choices(self) -> list[str]:
         """Models to offer in the model picker."""
-        choices = ["demo", "openai:gpt-4o-mini", "openai:gpt-4o", "anthropic:claude-sonnet-4-5"]
+        choices = ["demo", "local", "openai:gpt-4o-mini", "openai:gpt-4o", "anthropic:claude-sonnet-4-5"]
         return list(dict.fromkeys([self.model_spec, *self.settings.models, *choices]))
 
     def switch_model(self, spec: str) -> None:
@@ -123,13 +153,15 @@ class ChatApp(App[int]):
         await self.history.aload_chat_history()
         self.system_prompt = self.history.fields.get("system") or self.settings.system
         self.sub_title = f"{self.model_spec} · {self.transcript}"
-        await self.switch_screen(ChatScreen())
+        await self.switch_screen(self._main_screen())
         await previous.aflush()
 
     def model_description(self) -> str:
         """The model in use and, for the offline demo, how to get a real one."""
         if self.model_spec == "demo":
             return "demo (offline model) · set OPENAI_API_KEY or ANTHROPIC_API_KEY for a real model"
+        if self.model_spec == "local":
+            return "local (SmolLM2-135M on this machine) · set OPENAI_API_KEY or ANTHROPIC_API_KEY for more"
         keys = " · ".join(source.describe() for source in key_sources(Path(".env")))
         return f"{self.model_spec} · {keys}"
 
@@ -144,7 +176,14 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 on quit; 2 for bad arguments or an unreadable --resume file.",
     )
     parser.add_argument(
-        "--model", action="append", default=[], help="demo, openai:<model> or anthropic:<model>"
+        "--model", action="append", default=[], help="demo, local, openai:<model> or anthropic:<model>"
+    )
+    parser.add_argument(
+        "--agent",
+        action="append",
+        default=[],
+        metavar="MODULE:NAME",
+        help="a @miniagent of yours (package.module:agent_name), in its own pane; repeatable",
     )
     parser.add_argument("--system", help="a system prompt for the assistant")
     parser.add_argument(
@@ -171,6 +210,7 @@ def run(argv: list[str] | None = None) -> int:
     )
     settings = Settings(
         models=args.model,
+        agents=args.agent,
         system=args.system,
         transcripts_dir=transcripts_dir,
         resume=args.resume,
@@ -178,18 +218,16 @@ def run(argv: list[str] | None = None) -> int:
         idle_timeout=args.idle_timeout,
         tokens_per_second=args.demo_speed,
     )
-    if len(settings.models) > 1:
-        print(
-            "miniagents-tui: several --model need the side-by-side view, which is not built yet;",
-            file=sys.stderr,
-        )
-        print("give one --model for now.", file=sys.stderr)
-        return 2
     try:
         for spec in settings.models:
             build_agent(spec, settings)
-    except ConfigError as error:
+        for spec in settings.agents:
+            load_agent(spec)
+    except (ConfigError, AgentLoadError) as error:
         print(f"miniagents-tui: {error}", file=sys.stderr)
+        return 2
+    if len(settings.models) + len(settings.agents) > MAX_PANES:
+        print(f"miniagents-tui: at most {MAX_PANES} assistants side by side", file=sys.stderr)
         return 2
     if args.resume is not None:
         try:

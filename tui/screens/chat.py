@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from tui.app import ChatApp
 
 
-RESUME_WINDOW = 40
+RESUME_WINDOW = 30
 """How many of a reopened conversation's last messages are shown (all of them are sent to the model)."""
 
 
@@ -115,12 +115,7 @@ class ChatScreen(Screen[None]):
                 f"{earlier} earlier messages are in {history.path} (and sent to the model)."
             )
             active = active[-RESUME_WINDOW:]
-        for message in active:
-            if getattr(message, "role", None) == "user":
-                await self.chat_log.add_user(message.text)
-            else:
-                pane = await self.chat_log.add_assistant(str(getattr(message, "agent", None) or "assistant"))
-                await pane.show_message(message)
+        await self.chat_log.add_saved(active)
         record = history.logging_agent
         assistant_reply: Any = None
         while True:

@@ -10,7 +10,7 @@ from textual.widgets import Static
 
 from miniagents import Message, MessagePromise, MessageSequencePromise
 from tui.sanitize import visible
-from tui.widgets.chat_log import AssistantMessage, ChatLog, StreamStats
+from tui.widgets.chat_log import ChatLog, StreamStats
 
 
 class AgentPane(Vertical, can_focus=True):
@@ -93,11 +93,4 @@ class AgentPane(Vertical, can_focus=True):
 
     async def show_history(self, messages: list[Message]) -> None:
         """Show saved messages (when a panel transcript is reopened)."""
-        for message in messages:
-            if getattr(message, "role", None) == "user":
-                await self.chat_log.add_user(message.text)
-            else:
-                block: AssistantMessage = await self.chat_log.add_assistant(
-                    str(getattr(message, "agent", None) or self.pane_name)
-                )
-                await block.show_message(message)
+        await self.chat_log.add_saved(messages, self.pane_name)

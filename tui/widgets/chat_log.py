@@ -115,18 +115,28 @@ class AssistantMessage(Vertical, can_focus=True):
         Binding("b", "screen.copy_code", "Copy code"),
     ]
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, message: Message | None = None) -> None:
+        """Make an empty reply to stream into, or one that shows a saved `message` when mounted."""
         super().__init__()
         self._name = name
-        self.body = Markdown()
+        self._saved = message
+        chunks = markdown_chunks(visible(message.text)) if message is not None else [""]
+        self._bodies = [Markdown(chunk) for chunk in chunks]
+        self.body = self._bodies[-1]
         """The Markdown widget that new text goes to (the last of the reply's chunks)."""
-        self._chunk = ""
-        self.text = ""
+        self._chunk = chunks[-1]
+        self.text = message.text if message is not None else ""
         self.code_index = 0
 
     def compose(self):  # noqa: D102
         yield Static(Text(visible(self._name)), classes="title")
-        yield self.body
+        yield from self._bodies
+        status = getattr(self._saved, "status", None)
+        if status in STATUS_WORDS:
+            yield Static(Text(STATUS_WORDS[status]), classes="status")
+            error = getattr(self._saved, "error", None)
+            if error:
+                yield Static(Text(visible(str(error))), classes="error")
 
     @property
     def rendered_source(self) -> str:
@@ -153,18 +163,6 @@ class AssistantMessage(Vertical, can_focus=True):
                 await self._new_body(rest)
                 return
         await self.body.append(fragment)
-
-    async def show_message(self, message: Message) -> None:
-        """Show a complete (or partial) message at once."""
-        self.text = message.text
-        chunks = markdown_chunks(visible(message.text))
-        self._chunk = chunks[0]
-        await self.body.update(chunks[0])
-        for chunk in chunks[1:]:
-            await self._new_body(chunk)
-        status = getattr(message, "status", None)
-        if status in STATUS_WORDS:
-            await self.show_status(status, getattr(message, "error", None))
 
     async def stream(self, promise: MessagePromise) -> tuple[Message, StreamStats]:
         """Render `promise` as it streams, a frame at a time; return the message and how it streamed.
@@ -266,6 +264,19 @@ class ChatLog(VerticalScroll):
         widget = AssistantMessage(name)
         await self._add(widget)
         return widget
+
+    async def add_saved(self, messages: list[Message], default_name: str = "assistant") -> None:
+        """Show saved messages, all mounted in one go (for a reopened conversation)."""
+        widgets: list[UserMessage | AssistantMessage] = []
+        for message in messages:
+            if getattr(message, "role", None) == "user":
+                widgets.append(UserMessage(message.text))
+            else:
+                widgets.append(
+                    AssistantMessage(str(getattr(message, "agent", None) or default_name), message)
+                )
+        if widgets:
+            await self.mount_all(widgets)
 
     async def add_notice(self, text: str, error: bool = False) -> Static:
         """Append a one-line notice (an error when `error`)."""

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import functools
+import gc
 import os
 import signal
 import sys
@@ -73,6 +74,7 @@ class ChatApp(App[int]):
         await self.history.aload_chat_history()
         self.system_prompt = self.history.fields.get("system") or self.settings.system
         await self.push_screen(self._main_screen())
+        _tune_garbage_collector()
 
     async def on_unmount(self) -> None:
         """Let cancelled agents finish their cleanup (bounded), then save what the transcript still lacks."""
@@ -167,6 +169,25 @@ class ChatApp(App[int]):
 
     def _report_save_error(self, error: TranscriptWriteError) -> None:
         self.notify(str(error), title="Transcript not saved", severity="error", markup=False)
+
+
+_gc_tuned = False
+
+
+def _tune_garbage_collector() -> None:
+    """Keep the garbage collector from pausing the app while replies stream.
+
+    Measured in tests/benchmarks/tui_bench.py: full collections of the large widget graph took
+    30-150 ms each and were the main source of input lag while streaming. The objects that exist
+    once the app is up (modules, styles, the first screen) are frozen out of collection, and
+    collections run less often. Loop lag p99 fell from about 120 to 57 ms (one pane, 5,000 tok/s)
+    and from about 210 to 75 ms (four panes).
+    """
+    global _gc_tuned
+    if not _gc_tuned:
+        _gc_tuned = True
+        gc.freeze()
+        gc.set_threshold(10_000, 20, 100)
 
 
 def _parser() -> argparse.ArgumentParser:

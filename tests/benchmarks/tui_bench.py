@@ -2,7 +2,9 @@
 
 - first paint: from process start (before imports) to the chat screen ready for typing (<= 400 ms);
 - one pane: the demo model streaming 20,000 tokens at 5,000 tokens/s while a key is pressed every
-  50 ms: every token rendered; key-to-redraw latency p50/p99 (p99 <= 50 ms);
+  20 ms: every token rendered; key-to-redraw latency p50/p99 (p99 <= 50 ms), from posting the key
+  event to the end of the first frame drawn after the prompt changed; the event loop's lag p99;
+- four panes at 1,000 tokens/s each, the same measures;
 - a 1,000-message transcript reopened: time until it is shown and the prompt takes keys (<= 500 ms),
   and RSS (<= 200 MB);
 - CPU use in the 2 s after the stream ends (back to idle).
@@ -25,6 +27,7 @@ from pathlib import Path  # noqa: E402
 sys.path.insert(0, str(Path(__file__).parents[2]))
 
 from textual import events  # noqa: E402
+from textual.screen import Screen  # noqa: E402
 
 from miniagents import Message  # noqa: E402
 from miniagents.ext.llm.demo import demo_agent, split_into_tokens  # noqa: E402
@@ -60,6 +63,33 @@ async def _wait_for(condition, pilot, timeout: float = 60.0) -> None:
         if time.perf_counter() > deadline:
             raise TimeoutError("condition not reached")
         await pilot.pause(0.005)
+
+
+_REFRESHES: list[float] = []
+"""When each screen refresh (the compositor writing a frame) ended."""
+
+
+def _record_refreshes() -> None:
+    original = Screen._compositor_refresh
+
+    def recorded(self: Screen[object]) -> None:
+        original(self)
+        _REFRESHES.append(time.perf_counter())
+
+    Screen._compositor_refresh = recorded  # type: ignore[method-assign]
+
+
+async def _key_to_redraw(app: ChatApp, prompt: PromptInput) -> float:
+    """Send a key as the terminal would; seconds until a frame showing it has been drawn."""
+    before = prompt.text
+    pressed = time.perf_counter()
+    app.post_message(events.Key("x", "x"))
+    while prompt.text == before:
+        await asyncio.sleep(0.001)
+    changed = time.perf_counter()
+    while not _REFRESHES or _REFRESHES[-1] < changed:
+        await asyncio.sleep(0.001)
+    return next(t for t in _REFRESHES if t >= changed) - pressed
 
 
 class LoopLag:
@@ -111,13 +141,7 @@ async def streaming(folder: Path) -> dict[str, float]:
         lag = LoopLag()
         lag.__enter__()
         while app.screen._streaming is not None or not latencies:  # type: ignore[attr-defined]
-            before = prompt.text
-            pressed = time.perf_counter()
-            # Simulate the terminal sending a key; time until the prompt shows it.
-            app.post_message(events.Key("x", "x"))
-            while prompt.text == before:
-                await asyncio.sleep(0.001)
-            latencies.append(time.perf_counter() - pressed)
+            latencies.append(await _key_to_redraw(app, prompt))
             await asyncio.sleep(0.02)
         await _wait_for(lambda: app.screen._streaming is None, pilot)  # type: ignore[attr-defined]
         lag.__exit__()
@@ -148,8 +172,8 @@ async def streaming(folder: Path) -> dict[str, float]:
         "every_token_rendered": rendered_all,
         "render_settled_after_stream_ms": round(render_settle_ms, 1),
         "key_presses": len(latencies),
-        "key_latency_p50_ms": round(statistics.median(latencies) * 1000, 1),
-        "key_latency_p99_ms (<=50)": round(
+        "key_to_redraw_p50_ms": round(statistics.median(latencies) * 1000, 1),
+        "key_to_redraw_p99_ms (<=50)": round(
             latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000, 1
         ),
         "loop_lag_p99_ms": lag.p99_ms(),
@@ -176,12 +200,7 @@ async def four_panes(folder: Path) -> dict[str, object]:
         lag = LoopLag()
         lag.__enter__()
         while screen.busy:
-            before = prompt.text
-            pressed = time.perf_counter()
-            app.post_message(events.Key("x", "x"))
-            while prompt.text == before:
-                await asyncio.sleep(0.001)
-            latencies.append(time.perf_counter() - pressed)
+            latencies.append(await _key_to_redraw(app, prompt))
             await asyncio.sleep(0.02)
         lag.__exit__()
         elapsed = time.perf_counter() - started
@@ -193,8 +212,8 @@ async def four_panes(folder: Path) -> dict[str, object]:
         "all_text_complete": all(pane_texts == [script] for pane_texts in texts),
         "seconds": round(elapsed, 2),
         "key_presses": len(latencies),
-        "key_latency_p50_ms": round(statistics.median(latencies) * 1000, 1),
-        "key_latency_p99_ms (<=50)": round(
+        "key_to_redraw_p50_ms": round(statistics.median(latencies) * 1000, 1),
+        "key_to_redraw_p99_ms (<=50)": round(
             latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000, 1
         ),
         "loop_lag_p99_ms": lag.p99_ms(),
@@ -232,6 +251,7 @@ async def long_transcript(folder: Path) -> dict[str, float]:
 
 
 async def main() -> None:
+    _record_refreshes()
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         result: dict[str, object] = {"first_paint_ms (<=400)": round(await first_paint(folder) * 1000)}

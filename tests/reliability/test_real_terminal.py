@@ -130,3 +130,24 @@ def test_hostile_model_output_is_shown_as_text_and_quit_restores_the_terminal(
         assert restore in tail, restore
     transcript = next((tmp_path / "transcripts").glob("*.md")).read_text()
     assert "\x1b]52;c;U0VDUkVU\x07" in transcript  # the transcript keeps the original characters
+
+
+@pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_during_streaming_saves_the_partial_reply_and_exits(
+    terminal_app, llm_server, tmp_path, signal_number
+):
+    llm_server.script(Reply(tokens=[f"token{i} " for i in range(400)], delay=0.02))
+    terminal = terminal_app
+    terminal.wait_for("Stop reply")
+    terminal.send(b"go\r")
+    terminal.wait_for("token5")
+    started = time.monotonic()
+    terminal.process.send_signal(signal_number)
+    while terminal.process.poll() is None:
+        assert time.monotonic() - started < 3, "the app did not exit within 3 s"
+        terminal.read(0.05)
+    terminal.read(0.2)
+    assert b"\x1b[?1049l" in bytes(terminal.raw[-400:])  # alternate screen left
+    transcript = next((tmp_path / "transcripts").glob("*.md")).read_text()
+    assert "### Assistant · openai:fake (interrupted)" in transcript
+    assert "token5" in transcript and "token399" not in transcript

@@ -124,6 +124,7 @@ class PromisingContext:
                 with contextlib.suppress(ValueError):  # exited from another task's context (a UI app)
                     PromisingContext._current.reset(self._token)
                 self._token = None
+        await self._let_released_generators_close()
 
     def run(self, awaitable: Coroutine[Any, Any, _T]) -> _T:
         """Run a coroutine to completion inside this context on a new event loop."""
@@ -144,6 +145,14 @@ class PromisingContext:
             while self._tasks:
                 await asyncio.wait(tuple(self._tasks))
             raise
+
+    @staticmethod
+    async def _let_released_generators_close() -> None:
+        # Async generators that the finished tasks dropped half-way (an HTTP library's byte
+        # streams, say) are closed by tasks the event loop schedules when they are released.
+        # Give those a turn, so that nothing started on this context's behalf outlives it.
+        for _ in range(3):
+            await asyncio.sleep(0)
 
     def add_exit_callback(self, callback: Callable[[], Awaitable[object]]) -> None:
         """Run `await callback()` when the context exits, after its tasks are done (last added, first run)."""

@@ -69,6 +69,7 @@ class ChatScreen(Screen[None]):
         super().__init__()
         self._requests: asyncio.Queue[_Request] = asyncio.Queue()
         self._streaming: MessagePromise | None = None
+        self._retrying = ""
         self._editing: UserMessage | None = None
         self.user_agent = MiniAgent(self._user_turn, alias="user")
         self.assistant_agent = MiniAgent(self._assistant_turn, alias="assistant")
@@ -124,6 +125,7 @@ class ChatScreen(Screen[None]):
             assistant_reply = record.inquire(self.assistant_agent.inquire(conversation), role="assistant")
 
     async def _assistant_turn(self, ctx: InteractionContext) -> None:
+        self._retrying = ""
         app = self.chat_app
         kwargs: dict[str, Any] = {"on_retry": self._show_retry}
         if app.system_prompt:
@@ -137,7 +139,7 @@ class ChatScreen(Screen[None]):
                     str(promise.metadata_so_far.get("agent") or "assistant")
                 )
                 self._streaming = promise
-                self.set_status(f"{self.chat_app.model_description()} · streaming…")
+                self.set_status(f"{self.chat_app.model_description()} · streaming…{self._retrying}")
                 try:
                     message, stats = await pane.stream(promise)
                 finally:
@@ -167,10 +169,11 @@ class ChatScreen(Screen[None]):
             await history.aupdate_message(index, superseded=True)
 
     def _show_retry(self, notice: RetryNotice) -> None:
-        self.set_status(
-            f"{notice.reason} · retrying in {notice.delay:.1f} s (attempt {notice.attempt + 1} of"
+        self._retrying = (
+            f" · {notice.reason} · retrying in {notice.delay:.1f} s (attempt {notice.attempt + 1} of"
             f" {notice.max_attempts})"
         )
+        self.set_status(f"{self.chat_app.model_description()}{self._retrying}")
 
     def _show_reply_status(self, message: Message, stats: StreamStats) -> None:
         parts = [self.chat_app.model_description()]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable
 from contextlib import aclosing
@@ -45,6 +46,8 @@ TRANSIENT_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
 """HTTP statuses worth retrying: timeouts, conflicts, rate limits, server errors, overload."""
 
 _MAX_RETRY_AFTER = 60.0
+
+_SDK_STATUS_PREFIX = re.compile(r"^Error code: \d+ - ")
 
 
 @dataclass(frozen=True)
@@ -243,6 +246,7 @@ def classify_sdk_error(
 ) -> _Failure | None:
     """Map an OpenAI- or Anthropic-SDK exception (same shapes in both) to a `_Failure`."""
     message = redact(str(getattr(error, "message", None) or error), api_key)
+    message = _SDK_STATUS_PREFIX.sub("", message)  # the status is named in our own words
     if isinstance(error, TruncatedStreamError):
         if streamed:
             return _Failure(False, LLMStreamError(provider, f"the stream broke off part-way: {message}"))

@@ -98,8 +98,9 @@ class ChatScreen(Screen[None]):
         self.run_conversation()
 
     def set_status(self, text: str) -> None:
-        """Show `text` (literally) in the status line."""
-        self.query_one("#status", Static).update(Text(visible(text)))
+        """Show `text` (literally) in the status line (nothing, once the screen is being taken down)."""
+        for status in self.query("#status").results(Static):
+            status.update(Text(visible(text)))
 
     # ------------------------------------------------------------ the conversation
 

@@ -117,7 +117,8 @@ class PanelScreen(Screen[None]):
 
     def set_status(self, text: str) -> None:
         """Show `text` (literally) under the panes."""
-        self.query_one("#panel-status", Static).update(Text(visible(text)))
+        for status in self.query("#panel-status").results(Static):
+            status.update(Text(visible(text)))
 
     async def _user_message(self, ctx: InteractionContext, text: str) -> None:
         ctx.reply(Message(text=text, role="user"))

@@ -48,7 +48,8 @@ class AgentPane(Vertical, can_focus=True):
 
     def set_status(self, text: str) -> None:
         """Show `text` (literally) in this pane's status line."""
-        self.query_one(".pane-status", Static).update(Text(visible(text)))
+        for status in self.query(".pane-status").results(Static):
+            status.update(Text(visible(text)))
 
     async def show_reply(self, reply: MessageSequencePromise) -> list[Message]:
         """Stream every message of `reply` into this pane (one block per message, titled with its agent)."""

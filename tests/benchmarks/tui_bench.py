@@ -92,6 +92,18 @@ async def _key_to_redraw(app: ChatApp, prompt: PromptInput) -> float:
     return next(t for t in _REFRESHES if t >= changed) - pressed
 
 
+def _latency_summary(latencies: list[float], lag: LoopLag) -> dict[str, object]:
+    ordered = sorted(latencies)
+    return {
+        "key_presses": len(ordered),
+        "key_to_redraw_p50_ms": round(statistics.median(ordered) * 1000, 1),
+        "key_to_redraw_p99_ms (<=50)": round(
+            ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000, 1
+        ),
+        "loop_lag_p99_ms": lag.p99_ms(),
+    }
+
+
 class LoopLag:
     """Measures how late the event loop runs a 5 ms timer: an upper bound for how long a key waits."""
 
@@ -125,7 +137,7 @@ async def first_paint(folder: Path) -> float:
         return time.perf_counter() - PROCESS_START
 
 
-async def streaming(folder: Path) -> dict[str, float]:
+async def streaming(folder: Path) -> dict[str, object]:
     reply = _long_reply()
     tokens = split_into_tokens(reply)
     app = ChatApp(Settings(), folder / "stream.md")
@@ -164,19 +176,13 @@ async def streaming(folder: Path) -> dict[str, float]:
         cpu_before = time.process_time()
         await asyncio.sleep(1)
         idle_cpu = time.process_time() - cpu_before  # share of one core in the second after the first
-    latencies.sort()
     return {
         "tokens": len(tokens),
         "stream_seconds": round(elapsed, 2),
         "effective_tokens_per_s": round(len(tokens) / elapsed),
         "every_token_rendered": rendered_all,
         "render_settled_after_stream_ms": round(render_settle_ms, 1),
-        "key_presses": len(latencies),
-        "key_to_redraw_p50_ms": round(statistics.median(latencies) * 1000, 1),
-        "key_to_redraw_p99_ms (<=50)": round(
-            latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000, 1
-        ),
-        "loop_lag_p99_ms": lag.p99_ms(),
+        **_latency_summary(latencies, lag),
         "cpu_share_1_to_2_s_after_stream": round(idle_cpu, 3),
     }
 
@@ -205,18 +211,12 @@ async def four_panes(folder: Path) -> dict[str, object]:
         lag.__exit__()
         elapsed = time.perf_counter() - started
         texts = [[block.text for block in pane.query(AssistantMessage)] for pane in screen.panes]
-    latencies.sort()
     return {
         "panes": 4,
         "tokens_per_pane": len(split_into_tokens(script)),
         "all_text_complete": all(pane_texts == [script] for pane_texts in texts),
         "seconds": round(elapsed, 2),
-        "key_presses": len(latencies),
-        "key_to_redraw_p50_ms": round(statistics.median(latencies) * 1000, 1),
-        "key_to_redraw_p99_ms (<=50)": round(
-            latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000, 1
-        ),
-        "loop_lag_p99_ms": lag.p99_ms(),
+        **_latency_summary(latencies, lag),
     }
 
 

@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Iterable, Mapping
+from collections.abc import AsyncIterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from miniagents.promising.errors import PromiseCancelledError
@@ -164,17 +164,6 @@ class MessageSequencePromise(StreamedPromise[MessagePromise, MessageSequence]):
     """
 
     __slots__ = ()
-
-    @classmethod
-    def of(cls, messages: Iterable[Message | str]) -> MessageSequencePromise:
-        """Return a complete sequence of already complete messages."""
-        promises = [
-            MessagePromise(message if isinstance(message, Message) else Message(text=message))
-            for message in messages
-        ]
-        sequence = cls(items=promises)
-        sequence._done = True
-        return sequence
 
     async def _resolve(self) -> MessageSequence:
         promises = await self.aresolve_items()

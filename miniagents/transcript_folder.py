@@ -13,6 +13,7 @@ from pathlib import Path
 
 from miniagents.chat_history import write_atomically
 from miniagents.transcript_format import (
+    ParsedTranscript,
     TranscriptFormatError,
     read_transcript_file,
     render_front_matter,
@@ -99,7 +100,8 @@ def confined_path(folder: str | os.PathLike[str], name: str) -> Path:
     return path
 
 
-def _info(path: Path) -> TranscriptInfo | None:
+def _read(path: Path) -> tuple[TranscriptInfo, ParsedTranscript] | None:
+    """The summary and the parsed content of one transcript (`None` if it cannot be read)."""
     try:
         parsed = read_transcript_file(path)
         modified = path.stat().st_mtime
@@ -114,7 +116,7 @@ def _info(path: Path) -> TranscriptInfo | None:
             if getattr(message, "role", None) == "assistant"
         )
     )
-    return TranscriptInfo(
+    info = TranscriptInfo(
         path=path,
         title=str(parsed.fields.get("title") or path.stem),
         created=str(parsed.fields.get("created") or ""),
@@ -123,16 +125,21 @@ def _info(path: Path) -> TranscriptInfo | None:
         message_count=len(parsed.messages),
         problems=tuple(parsed.problems),
     )
+    return info, parsed
+
+
+def _read_folder(folder: str | os.PathLike[str]) -> list[tuple[TranscriptInfo, ParsedTranscript]]:
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    read = [entry for path in folder.glob("*.md") if (entry := _read(path)) is not None]
+    read.sort(key=lambda entry: entry[0].modified, reverse=True)
+    return read
 
 
 def list_transcripts(folder: str | os.PathLike[str]) -> list[TranscriptInfo]:
     """Summaries of the transcripts in `folder`, newest first (unreadable files are left out)."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        return []
-    infos = [info for path in folder.glob("*.md") if (info := _info(path)) is not None]
-    infos.sort(key=lambda info: info.modified, reverse=True)
-    return infos
+    return [info for info, _ in _read_folder(folder)]
 
 
 def search_transcripts(folder: str | os.PathLike[str], query: str) -> list[SearchHit]:
@@ -141,10 +148,7 @@ def search_transcripts(folder: str | os.PathLike[str], query: str) -> list[Searc
     if not needle:
         return []
     hits = []
-    for info in list_transcripts(folder):
-        parsed = read_transcript_file(info.path)
-        if parsed is None:
-            continue
+    for info, parsed in _read_folder(folder):
         matches = 0
         snippet = ""
         for text in [info.title, *(message.text for message in parsed.messages)]:

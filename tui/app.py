@@ -60,6 +60,7 @@ class ChatApp(App[int]):
         self.model_spec = settings.models[0] if settings.models else default_model()
         self.current_agent: MiniAgent = build_agent(self.model_spec, settings)
         self.system_prompt: str | None = settings.system
+        self._keys_description = " · ".join(source.describe() for source in key_sources(Path(".env")))
         self.agents = MiniAgents()
         self.history = ChatHistoryMD(transcript, on_save_error=self._report_save_error)
 
@@ -106,7 +107,8 @@ class ChatApp(App[int]):
                 else build_agent(item["spec"], self.settings)
             )
             panes.append((item["spec"], agent))
-        self.run_worker(self.history.aset_fields(panel=specs), group="fields")
+        if self.history.fields.get("panel") != specs:
+            self.run_worker(self.history.aset_fields(panel=specs), group="fields")
         self.sub_title = f"{len(panes)} assistants side by side · {self.transcript}"
         return PanelScreen(panes)
 
@@ -164,8 +166,7 @@ class ChatApp(App[int]):
             return "demo (offline model) · set OPENAI_API_KEY or ANTHROPIC_API_KEY for a real model"
         if self.model_spec == "local":
             return "local (SmolLM2-135M on this machine) · set OPENAI_API_KEY or ANTHROPIC_API_KEY for more"
-        keys = " · ".join(source.describe() for source in key_sources(Path(".env")))
-        return f"{self.model_spec} · {keys}"
+        return f"{self.model_spec} · {self._keys_description}"
 
     def _report_save_error(self, error: TranscriptWriteError) -> None:
         self.notify(str(error), title="Transcript not saved", severity="error", markup=False)
@@ -234,7 +235,6 @@ def run(argv: list[str] | None = None) -> int:
         agents=args.agent,
         system=args.system,
         transcripts_dir=transcripts_dir,
-        resume=args.resume,
         max_retries=args.max_retries,
         idle_timeout=args.idle_timeout,
         tokens_per_second=args.demo_speed,

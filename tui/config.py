@@ -35,7 +35,6 @@ class Settings:
     """`package.module:agent_name` specs of user-defined agents, each in its own pane."""
     system: str | None = None
     transcripts_dir: Path = Path("transcripts")
-    resume: Path | None = None
     max_retries: int = 2
     idle_timeout: float = 120.0
     tokens_per_second: float = 200.0

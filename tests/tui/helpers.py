@@ -25,3 +25,17 @@ async def type_text(pilot, text: str) -> None:
     """Type `text` key by key."""
     for character in text:
         await pilot.press("space" if character == " " else character)
+
+
+async def send(pilot, text: str) -> None:
+    """Type `text` into the prompt and press Enter."""
+    await type_text(pilot, text)
+    await pilot.press("enter")
+
+
+def first_reply_started(app) -> bool:
+    """Whether the first assistant reply on the screen has shown some text."""
+    from tui.widgets.chat_log import AssistantMessage
+
+    replies = app.screen.query(AssistantMessage)
+    return bool(replies) and bool(replies.first().text)

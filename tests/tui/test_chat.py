@@ -6,7 +6,7 @@ from typing import Any
 
 from miniagents.ext.llm.demo import demo_reply_text
 from miniagents.transcript_format import read_transcript_file
-from tests.tui.helpers import messages_in, type_text, wait_for
+from tests.tui.helpers import first_reply_started, messages_in, send, type_text, wait_for
 from tui.app import ChatApp
 from tui.config import Settings
 from tui.widgets.chat_log import AssistantMessage, UserMessage
@@ -54,12 +54,8 @@ async def test_escape_interrupts_the_reply_and_keeps_it_marked(tmp_path):
     path = tmp_path / "chat.md"
     app = ChatApp(Settings(tokens_per_second=30), path)
     async with app.run_test(size=(100, 40)) as pilot:
-        await type_text(pilot, "go")
-        await pilot.press("enter")
-        await wait_for(
-            lambda: bool(app.screen.query(AssistantMessage)) and app.screen.query(AssistantMessage)[0].text,
-            pilot,
-        )
+        await send(pilot, "go")
+        await wait_for(lambda: first_reply_started(app), pilot)
         await pilot.press("escape")
         await wait_for(lambda: len(messages_in(path)) == 2, pilot)
         reply = app.screen.query(AssistantMessage)[0]
@@ -118,12 +114,8 @@ async def test_quitting_mid_stream_saves_the_partial_reply_marked_interrupted(tm
     path = tmp_path / "chat.md"
     app = ChatApp(Settings(tokens_per_second=30), path)
     async with app.run_test(size=(100, 40)) as pilot:
-        await type_text(pilot, "go")
-        await pilot.press("enter")
-        await wait_for(
-            lambda: bool(app.screen.query(AssistantMessage)) and app.screen.query(AssistantMessage)[0].text,
-            pilot,
-        )
+        await send(pilot, "go")
+        await wait_for(lambda: first_reply_started(app), pilot)
         await pilot.press("ctrl+q")
     user, assistant = messages_in(path)
     assert user.text == "go"
@@ -131,16 +123,11 @@ async def test_quitting_mid_stream_saves_the_partial_reply_marked_interrupted(tm
     assert 0 < len(assistant.text) < len(demo_reply_text("go"))
 
 
-async def _send(pilot, text):
-    await type_text(pilot, text)
-    await pilot.press("enter")
-
-
 async def test_regenerate_replaces_the_reply_and_keeps_the_old_one_in_the_transcript(tmp_path):
     path = tmp_path / "chat.md"
     app = ChatApp(Settings(tokens_per_second=0), path)
     async with app.run_test(size=(100, 40)) as pilot:
-        await _send(pilot, "hi")
+        await send(pilot, "hi")
         await wait_for(lambda: len(messages_in(path)) == 2, pilot)
         app.switch_model("demo")  # the same model answers differently on a later turn count
         await pilot.press("ctrl+r")
@@ -155,9 +142,9 @@ async def test_edit_and_resend_an_earlier_prompt(tmp_path):
     path = tmp_path / "chat.md"
     app = ChatApp(Settings(tokens_per_second=0), path)
     async with app.run_test(size=(100, 40)) as pilot:
-        await _send(pilot, "first")
+        await send(pilot, "first")
         await wait_for(lambda: len(messages_in(path)) == 2, pilot)
-        await _send(pilot, "second")
+        await send(pilot, "second")
         await wait_for(lambda: len(messages_in(path)) == 4, pilot)
         app.screen.query(UserMessage)[0].focus()
         await pilot.press("e")
@@ -187,7 +174,7 @@ async def test_switch_model_and_system_prompt_through_the_dialogs(tmp_path, llm_
         app.screen.query_one("#answer").value = "Be terse."  # type: ignore[attr-defined]
         await pilot.press("enter")
         await wait_for(lambda: app.screen.__class__.__name__ == "ChatScreen", pilot)
-        await _send(pilot, "hello server")
+        await send(pilot, "hello server")
         await wait_for(lambda: len(messages_in(path)) == 2, pilot)
     assert app.model_spec == "openai:fake-model"
     body = llm_server.requests[-1].body
@@ -201,7 +188,7 @@ async def test_switch_model_and_system_prompt_through_the_dialogs(tmp_path, llm_
 async def test_copy_the_last_reply_and_a_code_block(tmp_path):
     app = ChatApp(Settings(tokens_per_second=0), tmp_path / "chat.md")
     async with app.run_test(size=(100, 40)) as pilot:
-        await _send(pilot, "show code")
+        await send(pilot, "show code")
         await wait_for(lambda: len(messages_in(tmp_path / "chat.md")) == 2, pilot)
         await pilot.press("ctrl+l")
         await wait_for(lambda: app.clipboard == demo_reply_text("show code"), pilot)
@@ -219,11 +206,11 @@ async def test_provider_errors_show_in_the_chat_and_the_chat_goes_on(tmp_path, l
     llm_server.script(Status(401, message="bad key"))
     app = ChatApp(Settings(models=["openai:m"], max_retries=0), path)
     async with app.run_test(size=(100, 40)) as pilot:
-        await _send(pilot, "first")
+        await send(pilot, "first")
         await wait_for(lambda: bool(app.screen.query(".error")), pilot)
         text = " ".join(_plain(w) for w in app.screen.query(".error"))
         assert "OpenAI: 401 unauthorized" in text and "OPENAI_API_KEY" in text
-        await _send(pilot, "second")
+        await send(pilot, "second")
         await wait_for(lambda: any(m.text == "You said: second" for m in messages_in(path)), pilot)
 
 

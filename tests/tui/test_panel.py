@@ -8,21 +8,16 @@ from textual.widgets import Static
 
 from miniagents import Message
 from miniagents.transcript_format import read_transcript_file
-from tests.tui.helpers import messages_in, wait_for
+from tests.tui.helpers import messages_in, send, wait_for
 from tui.agent_loader import AgentLoadError, load_agent
 from tui.app import ChatApp
 from tui.config import Settings
-from tui.screens.panel import PanelScreen, pane_context
+from tui.conversation import pane_context
+from tui.screens.panel import PanelScreen
 from tui.widgets.agent_pane import AgentPane
 from tui.widgets.chat_log import AssistantMessage, UserMessage
 
 AGENTS = "tests.tui.panel_agents:"
-
-
-async def _send(pilot, text):
-    for character in text:
-        await pilot.press("space" if character == " " else character)
-    await pilot.press("enter")
 
 
 def _app(tmp_path, *names, models=()):
@@ -45,7 +40,7 @@ async def test_three_panes_answer_the_same_prompt_in_parallel(tmp_path):
     app = _app(tmp_path, "alpha", "beta", models=["demo"])
     async with app.run_test(size=(150, 40)) as pilot:
         assert isinstance(app.screen, PanelScreen)
-        await _send(pilot, "hello all")
+        await send(pilot, "hello all")
         await wait_for(lambda: len(messages_in(tmp_path / "panel.md")) == 4, pilot)
         await wait_for(lambda: not _busy(app), pilot)
         assert _pane_texts(app, 1) == ["Alpha says: **one**, two, three."]
@@ -69,7 +64,7 @@ async def test_three_panes_answer_the_same_prompt_in_parallel(tmp_path):
 async def test_an_error_in_one_pane_leaves_the_others_running(tmp_path):
     app = _app(tmp_path, "failing", "alpha")
     async with app.run_test(size=(120, 40)) as pilot:
-        await _send(pilot, "go")
+        await send(pilot, "go")
         await wait_for(lambda: not _busy(app) and len(messages_in(tmp_path / "panel.md")) == 3, pilot)
         failing_pane = app.screen.query(AgentPane)[0]
         assert failing_pane.query(".error")
@@ -81,7 +76,7 @@ async def test_an_error_in_one_pane_leaves_the_others_running(tmp_path):
 async def test_cancelling_one_pane_keeps_the_others(tmp_path):
     app = _app(tmp_path, "slow", "alpha")
     async with app.run_test(size=(120, 40)) as pilot:
-        await _send(pilot, "go")
+        await send(pilot, "go")
         slow_pane = app.screen.query(AgentPane)[0]
         await wait_for(lambda: slow_pane.streaming is not None, pilot)
         await wait_for(lambda: _pane_texts(app, 1) == ["Alpha says: **one**, two, three."], pilot)
@@ -96,7 +91,7 @@ async def test_cancelling_one_pane_keeps_the_others(tmp_path):
 async def test_pick_a_winner_then_every_pane_continues_from_it_and_reopens(tmp_path):
     app = _app(tmp_path, "alpha", "beta")
     async with app.run_test(size=(120, 40)) as pilot:
-        await _send(pilot, "first")
+        await send(pilot, "first")
         await wait_for(lambda: not _busy(app) and len(messages_in(tmp_path / "panel.md")) == 3, pilot)
         app.screen.query(AgentPane)[1].focus()
         await pilot.press("w")
@@ -127,7 +122,7 @@ async def test_pick_a_winner_then_every_pane_continues_from_it_and_reopens(tmp_p
 async def test_a_pipeline_agent_shows_which_agent_wrote_each_message(tmp_path):
     app = _app(tmp_path, "pipeline", "alpha")
     async with app.run_test(size=(120, 40)) as pilot:
-        await _send(pilot, "write something")
+        await send(pilot, "write something")
         await wait_for(lambda: not _busy(app) and len(_pane_texts(app, 0)) == 2, pilot)
         pane = app.screen.query(AgentPane)[0]
         titles = [str(block.query_one(".title", Static).render()) for block in pane.query(AssistantMessage)]

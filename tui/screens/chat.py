@@ -22,6 +22,7 @@ from textual.widgets import Footer, Header, Static
 from miniagents import InteractionContext, Message, MessagePromise, MiniAgent
 from miniagents.ext.llm.base import RetryNotice
 from tui.clipboard import copy_text
+from tui.conversation import is_active
 from tui.sanitize import visible
 from tui.screens.dialogs import InputDialog
 from tui.widgets.chat_log import AssistantMessage, ChatLog, StreamStats, UserMessage, code_blocks
@@ -43,11 +44,6 @@ class _Request:
     text: str = ""
     user_position: int = -1
     """For `edit`: which user message (0 = the first one shown)."""
-
-
-def is_active(message: Message) -> bool:
-    """Whether a message is part of the conversation (not replaced by a regenerated or edited turn)."""
-    return not getattr(message, "superseded", False)
 
 
 class ChatScreen(Screen[None]):

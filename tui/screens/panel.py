@@ -21,6 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from miniagents import InteractionContext, Message, MiniAgent
+from tui.conversation import is_active, pane_context
 from tui.sanitize import visible
 from tui.widgets.agent_pane import AgentPane
 from tui.widgets.prompt import PromptInput
@@ -29,21 +30,6 @@ if TYPE_CHECKING:
     from tui.app import ChatApp
 
 PANE_MIN_WIDTH = 40
-
-
-def pane_context(messages: tuple[Message, ...] | list[Message], branch: int) -> list[Message]:
-    """What pane `branch` sends to its model: user messages, its own replies, and picked winners."""
-    context = []
-    for message in messages:
-        if getattr(message, "superseded", False):
-            continue
-        if getattr(message, "role", None) != "assistant":
-            context.append(message)
-        elif getattr(message, "winner", False):
-            context.append(message)
-        elif getattr(message, "branch", None) == branch and not getattr(message, "alternative", False):
-            context.append(message)
-    return context
 
 
 class PanelScreen(Screen[None]):
@@ -100,7 +86,7 @@ class PanelScreen(Screen[None]):
             shown = [
                 m
                 for m in messages
-                if not getattr(m, "superseded", False)
+                if is_active(m)
                 and (getattr(m, "role", None) != "assistant" or getattr(m, "branch", None) == pane.index)
             ]
             await pane.show_history(shown)

@@ -7,12 +7,13 @@ import asyncio
 from miniagents.transcript_format import read_transcript_file
 
 
-async def wait_for(condition, pilot, timeout: float = 10.0) -> None:
-    """Let the app run until `condition()` holds; fail after `timeout` seconds."""
+async def wait_for(condition, pilot, timeout: float = 10.0):
+    """Let the app run until `condition()` is truthy and return its value; fail after `timeout` seconds."""
     deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
+    while not (value := condition()):
         assert asyncio.get_running_loop().time() < deadline, "condition not reached in time"
         await pilot.pause(0.02)
+    return value
 
 
 def messages_in(path):

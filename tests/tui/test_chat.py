@@ -52,7 +52,7 @@ async def test_ctrl_j_inserts_a_newline_instead_of_sending(tmp_path):
 
 async def test_escape_interrupts_the_reply_and_keeps_it_marked(tmp_path):
     path = tmp_path / "chat.md"
-    app = ChatApp(Settings(tokens_per_second=30), path)
+    app = ChatApp(Settings(tokens_per_second=5), path)
     async with app.run_test(size=(100, 40)) as pilot:
         await send(pilot, "go")
         await wait_for(lambda: first_reply_started(app), pilot)
@@ -112,7 +112,7 @@ def test_unknown_model_is_refused_with_what_to_do():
 
 async def test_quitting_mid_stream_saves_the_partial_reply_marked_interrupted(tmp_path):
     path = tmp_path / "chat.md"
-    app = ChatApp(Settings(tokens_per_second=30), path)
+    app = ChatApp(Settings(tokens_per_second=5), path)  # slow: the reply cannot finish on a loaded machine
     async with app.run_test(size=(100, 40)) as pilot:
         await send(pilot, "go")
         await wait_for(lambda: first_reply_started(app), pilot)

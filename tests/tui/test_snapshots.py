@@ -7,6 +7,7 @@ and, where timing would show, pins the status line. The docstring says what the 
 from pathlib import Path
 
 import pytest
+from textual.command import CommandList, CommandPalette
 from textual.widgets import DataTable
 
 from miniagents import Message
@@ -118,12 +119,18 @@ def test_command_palette(snap_compare, in_tmp):
 
     async def run_before(pilot):
         await pilot.press("ctrl+p")
-        await pilot.pause(0.3)
+        palette = await wait_for(lambda: _open_palette(pilot.app), pilot)
         for key in "re":
             await pilot.press(key)
-        await pilot.pause(0.5)
+        commands = palette.query_one(CommandList)
+        await wait_for(lambda: commands.option_count == 4 and not palette._show_busy, pilot)
+        await pilot.pause(0.2)
 
     assert snap_compare(_app(), terminal_size=SIZE, run_before=run_before)
+
+
+def _open_palette(app):
+    return app.screen if isinstance(app.screen, CommandPalette) else None
 
 
 def _panel_app(*names):

@@ -29,6 +29,15 @@ _current_scope: contextvars.ContextVar[_Scope | None] = contextvars.ContextVar(
 )
 
 
+_GENERATOR_CLOSE_ROUNDS = 5
+_GENERATOR_CLOSE_SECONDS = 1.0
+
+
+def _is_generator_close(task: asyncio.Task[Any]) -> bool:
+    """Whether `task` is one the event loop started to close a released async generator."""
+    return type(task.get_coro()).__name__ == "async_generator_athrow"
+
+
 class _Scope:
     """A set of tasks (and nested scopes) that are cancelled together."""
 
@@ -148,11 +157,15 @@ class PromisingContext:
 
     @staticmethod
     async def _let_released_generators_close() -> None:
-        # Async generators that the finished tasks dropped half-way (an HTTP library's byte
-        # streams, say) are closed by tasks the event loop schedules when they are released.
-        # Give those a turn, so that nothing started on this context's behalf outlives it.
-        for _ in range(3):
-            await asyncio.sleep(0)
+        # Async generators that finished tasks dropped half-way (an HTTP library's byte streams,
+        # say) are closed by `aclose()` tasks that the event loop schedules once they are released.
+        # Wait for those, so that nothing started on this context's behalf outlives it.
+        for _ in range(_GENERATOR_CLOSE_ROUNDS):
+            await asyncio.sleep(0)  # the loop creates the closing tasks on its next turn
+            closing = [task for task in asyncio.all_tasks() if _is_generator_close(task)]
+            if not closing:
+                return
+            await asyncio.wait(closing, timeout=_GENERATOR_CLOSE_SECONDS)
 
     def add_exit_callback(self, callback: Callable[[], Awaitable[object]]) -> None:
         """Run `await callback()` when the context exits, after its tasks are done (last added, first run)."""

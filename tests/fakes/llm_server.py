@@ -7,6 +7,7 @@ Point the real SDK clients at it with `base_url`.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -54,6 +55,20 @@ Behavior = Reply | Status | Fail
 class _Server(ThreadingHTTPServer):
     request_queue_size = 1024  # many concurrent clients connect at once in load tests
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.open_connections = 0
+        self._count_lock = threading.Lock()
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        with self._count_lock:
+            self.open_connections += 1
+        try:
+            super().process_request_thread(request, client_address)  # closes the socket at the end
+        finally:
+            with self._count_lock:
+                self.open_connections -= 1
+
 
 @dataclass
 class RecordedRequest:
@@ -90,6 +105,18 @@ class FakeLLMServer:
     def anthropic_base_url(self) -> str:
         """`base_url` for `AsyncAnthropic` (without `/v1`)."""
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def open_connections(self) -> int:
+        """How many client connections the server still holds open (keep-alive ones included)."""
+        return self._httpd.open_connections
+
+    async def wait_until_idle(self, timeout: float = 5.0) -> None:
+        """Wait until the server has closed every connection (clients that closed theirs see it at once)."""
+        deadline = time.monotonic() + timeout
+        while self.open_connections:
+            assert time.monotonic() < deadline, f"{self.open_connections} connections still open"
+            await asyncio.sleep(0.01)
 
     def script(self, *behaviors: Behavior) -> None:
         """Queue behaviors for the next requests, in order."""

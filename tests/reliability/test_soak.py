@@ -68,7 +68,7 @@ async def test_soak(tmp_path, llm_server, monkeypatch):
                 await wait_for(lambda t=turn: len(messages_in(path)) == 2 * (t + 1), pilot)
                 expected.append((kind, text if kind == "ok" else None))
                 turn += 1
-        await asyncio.sleep(0)
+        await llm_server.wait_until_idle()  # the server's ends of the connections are closed too
         samples.append((len(asyncio.all_tasks()), _fds(), _rss_mib()))
 
     # resources: the same after every restart, memory bounded

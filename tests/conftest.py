@@ -1,13 +1,17 @@
-"""Test-wide settings (asyncio debug mode is on through `asyncio_debug` in pyproject.toml)."""
+"""Test-wide settings. The suite runs as `python -X dev -m pytest` (Python's dev mode, asyncio debug mode
+through `asyncio_debug` in pyproject.toml, warnings as errors); a test also fails when asyncio logs a
+warning or error while it runs."""
 
 from __future__ import annotations
 
+import logging
 import os
 
 # Snapshots must not change with the environment's colour preference.
 os.environ.pop("NO_COLOR", None)
 # Subprocesses the tests start (spec examples, the CLI) run asyncio in debug mode too.
 os.environ["PYTHONASYNCIODEBUG"] = "1"
+os.environ["PYTHONDEVMODE"] = "1"
 
 import pytest
 
@@ -28,3 +32,33 @@ def _no_real_provider_settings(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     # The app's default model is the offline demo in tests, even where the local model is installed.
     monkeypatch.setenv("MINIAGENTS_MODEL", "demo")
+
+
+class _AsyncioProblems(logging.Handler):
+    """Collects what asyncio logs at warning level or above, except its slow-step notices.
+
+    Debug mode notes every loop step over 100 ms; on a loaded 2-core machine that is about timing,
+    which benchmarks measure, not about correctness.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not record.getMessage().startswith("Executing "):
+            self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def _no_asyncio_warnings():
+    """Fail a test during which asyncio logged a problem (a task destroyed while pending, an
+    exception never retrieved, a coroutine never awaited, ...)."""
+    handler = _AsyncioProblems()
+    logger = logging.getLogger("asyncio")
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+    assert not handler.records, [record.getMessage() for record in handler.records]

@@ -4,12 +4,12 @@ import subprocess
 import sys
 from typing import Any
 
-from miniagents.ext.llm.demo import demo_reply_text
+from miniagents.ext.llm.demo import demo_agent, demo_reply_text
 from miniagents.transcript_format import read_transcript_file
 from tests.tui.helpers import first_reply_started, messages_in, send, type_text, wait_for
 from tui.app import ChatApp
 from tui.config import Settings
-from tui.widgets.chat_log import AssistantMessage, UserMessage
+from tui.widgets.chat_log import AssistantMessage, MarkdownPiece, UserMessage
 from tui.widgets.prompt import PromptInput
 
 
@@ -225,3 +225,50 @@ async def test_command_palette_lists_the_chat_actions(tmp_path):
         "Set system prompt",
         "Open transcripts",
     } <= titles
+
+
+def _long_markdown() -> str:
+    """About 9,000 characters: paragraphs, code blocks with blank lines inside, a link, headings."""
+    parts = []
+    for index in range(40):
+        parts.append(f"## Part {index}\n\nSome words about part {index}, " + "and more words " * 8)
+        if index % 5 == 0:
+            parts.append("```python\ndef f():\n\n    return 1\n\n\nprint(f())\n```")
+    parts.append("A [link](https://example.com/x) at the end.")
+    return "\n\n".join(parts)
+
+
+async def test_a_long_reply_is_shown_whole_in_pieces_cut_outside_code(tmp_path):
+    text = _long_markdown()
+    app = ChatApp(Settings(), tmp_path / "chat.md")
+    async with app.run_test(size=(100, 40)) as pilot:
+        app.current_agent = demo_agent.fork(script=[text], tokens_per_second=3000)
+        await send(pilot, "go")
+        await wait_for(lambda: len(messages_in(tmp_path / "chat.md")) == 2, pilot)
+        reply = app.screen.query_one(AssistantMessage)
+        pieces = list(reply.query(MarkdownPiece))
+        assert reply.rendered_source == text
+        assert len(pieces) > 3
+        assert all(piece.source.count("```") % 2 == 0 for piece in pieces)
+        # the link is shown as text with its address, never as a terminal hyperlink
+        last = pieces[-1]
+        lines = [last.render_line(y) for y in range(last.size.height)]
+        shown = "".join(segment.text for line in lines for segment in line)
+        assert "https://example.com/x" in shown
+        assert not any(segment.style and segment.style.link for line in lines for segment in line)
+
+
+async def test_a_reply_is_drawn_again_in_the_colours_of_a_new_theme(tmp_path):
+    app = ChatApp(Settings(tokens_per_second=0), tmp_path / "chat.md")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await send(pilot, "show me some code")
+        await wait_for(lambda: len(messages_in(tmp_path / "chat.md")) == 2, pilot)
+        piece = app.screen.query_one(MarkdownPiece)
+
+        def styles() -> set:
+            return {segment.style for y in range(piece.size.height) for segment in piece.render_line(y)}
+
+        dark = styles()
+        app.theme = "textual-light"
+        await wait_for(lambda: styles() != dark, pilot)
+        assert "".join(s.text for s in piece.render_line(0)).strip()  # still shows the text

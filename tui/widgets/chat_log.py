@@ -7,10 +7,16 @@ import re
 import time
 from dataclasses import dataclass
 
+from rich.markdown import Heading
+from rich.markdown import Markdown as RichMarkdown
 from rich.text import Text
+from rich.theme import Theme as RichTheme
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Markdown, Static
+from textual.geometry import Size
+from textual.strip import Strip
+from textual.widget import Widget
+from textual.widgets import Static
 
 from miniagents import INCOMPLETE, INTERRUPTED, Message, MessagePromise
 from tui.sanitize import visible
@@ -21,12 +27,40 @@ STATUS_WORDS = {
 }
 """The wording shown under a partial reply (the transcript stores the same `status`)."""
 
-FRAME_SECONDS = 1 / 30
-"""Tokens that arrive within one frame are rendered together."""
+TICK_SECONDS = 1 / 30
+"""The display tick: at most one streaming reply redraws per tick."""
 
-CHUNK_CHARS = 3000
-"""A long reply is rendered as several Markdown widgets of about this size, so that a new token only
-re-renders the last one."""
+FRAME_TICKS = 1
+"""A reply redraws at most every this many ticks (30 frames a second)."""
+
+
+class FramePacer:
+    """Hands out the ticks at which streaming replies redraw: one reply per tick, in turn.
+
+    Tokens that arrive between a reply's turns are drawn together. Replies streaming side by side
+    take turns, so the work of one tick stays small and a key press is never stuck behind the
+    redraw of every pane at once.
+    """
+
+    def __init__(self) -> None:
+        self._last_booked = -1
+
+    async def wait_turn(self, last_turn: int) -> int:
+        """Sleep until this reply's next turn (after `last_turn`, the tick of its previous one)."""
+        now = asyncio.get_running_loop().time()
+        tick = max(int(now / TICK_SECONDS) + 1, last_turn + FRAME_TICKS, self._last_booked + 1)
+        self._last_booked = tick
+        await asyncio.sleep(tick * TICK_SECONDS - now)
+        return tick
+
+
+PACER = FramePacer()
+"""The pacer every streaming reply in the app shares."""
+
+
+CHUNK_CHARS = 2000
+"""A long reply is shown as several pieces of about this size, cut at paragraph breaks: a frame of new
+tokens re-renders only the last piece, so the cost of a frame does not grow with the reply."""
 
 _FENCE_LINE = re.compile(r"^(```|~~~)", re.MULTILINE)
 
@@ -70,6 +104,64 @@ class StreamStats:
     tokens_per_second: float | None
 
 
+class _LeftHeading(Heading):
+    LEVEL_ALIGN = {}  # noqa: RUF012  (every heading level starts at the left margin, as in a chat)
+
+
+class _ChatMarkdown(RichMarkdown):
+    elements = {**RichMarkdown.elements, "heading_open": _LeftHeading}  # noqa: RUF012
+
+
+class MarkdownPiece(Widget):
+    """A piece of a reply's Markdown source, rendered as one widget.
+
+    Rich renders the whole piece once per width and source; the lines are kept, so Textual's layout
+    and each repaint cost little however many blocks the piece has. Links show their address as
+    plain text: nothing a model writes becomes a terminal escape sequence.
+    """
+
+    DEFAULT_CSS = """
+    MarkdownPiece { height: auto; }
+    """
+
+    def __init__(self, source: str = "") -> None:
+        super().__init__()
+        self.source = source
+        self._rendered: tuple[tuple[str, int, str], list[Strip]] | None = None
+
+    def set_source(self, source: str) -> None:
+        """Show `source` instead (from the next frame)."""
+        self.source = source
+        self.refresh(layout=True)
+
+    def _lines(self, width: int) -> list[Strip]:
+        theme = self.app.current_theme
+        key = (self.source, width, theme.name)
+        if self._rendered is None or self._rendered[0] != key:
+            markdown = _ChatMarkdown(
+                self.source, code_theme="monokai" if theme.dark else "default", hyperlinks=False
+            )
+            console = self.app.console
+            options = console.options.update(width=width, height=None, highlight=False)
+            # inline code in the theme's accent colour (Rich's default is cyan on black)
+            with console.use_theme(RichTheme({"markdown.code": f"bold {theme.accent or 'yellow'}"})):
+                lines = console.render_lines(markdown, options, style=self.rich_style, pad=True)
+            self._rendered = (key, [Strip(line, width) for line in lines])
+        return self._rendered[1]
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:  # noqa: D102
+        return len(self._lines(width)) if width else 0
+
+    def render_line(self, y: int) -> Strip:  # noqa: D102
+        width = self.size.width
+        lines = self._lines(width)
+        return lines[y] if y < len(lines) else Strip.blank(width, self.rich_style)
+
+    def notify_style_update(self) -> None:  # noqa: D102
+        super().notify_style_update()
+        self._rendered = None  # colours come from the styles: render again with the new ones
+
+
 class UserMessage(Static, can_focus=True):
     """A message the user sent, shown literally. Focus it and press `e` to edit and resend it."""
 
@@ -105,7 +197,6 @@ class AssistantMessage(Vertical, can_focus=True):
     }
     AssistantMessage:focus { background: $secondary 10%; }
     AssistantMessage > .title { color: $text-muted; }
-    AssistantMessage > Markdown { margin: 0; padding: 0; }
     AssistantMessage > .status { color: $warning; }
     AssistantMessage > .error { color: $error; }
     """
@@ -121,16 +212,15 @@ class AssistantMessage(Vertical, can_focus=True):
         self._name = name
         self._saved = message
         chunks = markdown_chunks(visible(message.text)) if message is not None else [""]
-        self._bodies = [Markdown(chunk) for chunk in chunks]
-        self.body = self._bodies[-1]
-        """The Markdown widget that new text goes to (the last of the reply's chunks)."""
-        self._chunk = chunks[-1]
+        self._pieces = [MarkdownPiece(chunk) for chunk in chunks]
+        self.body = self._pieces[-1]
+        """The piece that new text goes to (the last one)."""
         self.text = message.text if message is not None else ""
         self.code_index = 0
 
     def compose(self):  # noqa: D102
         yield Static(Text(visible(self._name)), classes="title")
-        yield from self._bodies
+        yield from self._pieces
         status = getattr(self._saved, "status", None)
         if status in STATUS_WORDS:
             yield Static(Text(STATUS_WORDS[status]), classes="status")
@@ -140,29 +230,20 @@ class AssistantMessage(Vertical, can_focus=True):
 
     @property
     def rendered_source(self) -> str:
-        """The Markdown source of every chunk, joined (what is on screen)."""
-        return "".join(widget.source for widget in self.query(Markdown))
-
-    async def _new_body(self, source: str) -> None:
-        self.body = Markdown()
-        await self.mount(self.body)
-        self._chunk = source
-        await self.body.update(source)
+        """The Markdown source of every piece, joined (what is on screen)."""
+        return "".join(piece.source for piece in self.query(MarkdownPiece))
 
     async def _write(self, fragment: str) -> None:
-        """Add rendered text, starting a new chunk at a paragraph break when the current one is long."""
-        start = len(self._chunk)
-        self._chunk += fragment
-        if len(self._chunk) > CHUNK_CHARS:
-            cut = split_point(self._chunk, max(start - 1, CHUNK_CHARS // 2))
-            if cut is not None and cut > start:
-                head, rest = fragment[: cut - start], fragment[cut - start :]
-                self._chunk = self._chunk[:cut]
-                if head:
-                    await self.body.append(head)
-                await self._new_body(rest)
-                return
-        await self.body.append(fragment)
+        """Add rendered text, starting a new piece at a paragraph break when the current one is long."""
+        start = len(self.body.source)
+        source = self.body.source + fragment
+        cut = split_point(source, max(start - 1, CHUNK_CHARS // 2)) if len(source) > CHUNK_CHARS else None
+        if cut is None or cut <= start:
+            self.body.set_source(source)
+            return
+        self.body.set_source(source[:cut])
+        self.body = MarkdownPiece(source[cut:])
+        await self.mount(self.body)
 
     async def stream(self, promise: MessagePromise) -> tuple[Message, StreamStats]:
         """Render `promise` as it streams, a frame at a time; return the message and how it streamed.
@@ -177,13 +258,14 @@ class AssistantMessage(Vertical, can_focus=True):
         finished = False
 
         async def write_frames() -> None:
-            # One append per frame however many tokens arrived: keeps rendering cheap.
+            # One redraw per turn however many tokens arrived: keeps rendering cheap.
+            turn = -1
             while True:
                 if not finished:
                     await wake.wait()
                     wake.clear()
                     if not finished:
-                        await asyncio.sleep(FRAME_SECONDS)
+                        turn = await PACER.wait_turn(turn)
                 if pending:
                     fragment = visible("".join(pending))
                     pending.clear()
@@ -212,7 +294,6 @@ class AssistantMessage(Vertical, can_focus=True):
                     writer.cancel()
                     await asyncio.gather(writer, return_exceptions=True)
         message = await promise.aresolve_partial()
-        await self.body.update(self._chunk)  # one full render of the last chunk fixes streamed code fences
         status = getattr(message, "status", None)
         if status in STATUS_WORDS:
             await self.show_status(status, getattr(message, "error", None))

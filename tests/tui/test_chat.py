@@ -9,7 +9,7 @@ from miniagents.transcript_format import read_transcript_file
 from tests.tui.helpers import first_reply_started, messages_in, send, type_text, wait_for
 from tui.app import ChatApp
 from tui.config import Settings
-from tui.widgets.chat_log import AssistantMessage, MarkdownPiece, UserMessage
+from tui.widgets.chat_log import AssistantMessage, ReplyBody, UserMessage
 from tui.widgets.prompt import PromptInput
 
 
@@ -245,14 +245,12 @@ async def test_a_long_reply_is_shown_whole_in_pieces_cut_outside_code(tmp_path):
         app.current_agent = demo_agent.fork(script=[text], tokens_per_second=3000)
         await send(pilot, "go")
         await wait_for(lambda: len(messages_in(tmp_path / "chat.md")) == 2, pilot)
-        reply = app.screen.query_one(AssistantMessage)
-        pieces = list(reply.query(MarkdownPiece))
-        assert reply.rendered_source == text
-        assert len(pieces) > 3
-        assert all(piece.source.count("```") % 2 == 0 for piece in pieces)
+        body = app.screen.query_one(ReplyBody)
+        assert body.source == text
+        assert len(body.pieces) > 3
+        assert all(piece.count("```") % 2 == 0 for piece in body.pieces)
         # the link is shown as text with its address, never as a terminal hyperlink
-        last = pieces[-1]
-        lines = [last.render_line(y) for y in range(last.size.height)]
+        lines = [body.render_line(y) for y in range(body.size.height)]
         shown = "".join(segment.text for line in lines for segment in line)
         assert "https://example.com/x" in shown
         assert not any(segment.style and segment.style.link for line in lines for segment in line)
@@ -263,7 +261,7 @@ async def test_a_reply_is_drawn_again_in_the_colours_of_a_new_theme(tmp_path):
     async with app.run_test(size=(100, 40)) as pilot:
         await send(pilot, "show me some code")
         await wait_for(lambda: len(messages_in(tmp_path / "chat.md")) == 2, pilot)
-        piece = app.screen.query_one(MarkdownPiece)
+        piece = app.screen.query_one(ReplyBody)
 
         def styles() -> set:
             return {segment.style for y in range(piece.size.height) for segment in piece.render_line(y)}

@@ -112,54 +112,86 @@ class _ChatMarkdown(RichMarkdown):
     elements = {**RichMarkdown.elements, "heading_open": _LeftHeading}  # noqa: RUF012
 
 
-class MarkdownPiece(Widget):
-    """A piece of a reply's Markdown source, rendered as one widget.
+class ReplyBody(Widget):
+    """A reply's Markdown, drawn by Rich as one widget.
 
-    Rich renders the whole piece once per width and source; the lines are kept, so Textual's layout
-    and each repaint cost little however many blocks the piece has. Links show their address as
+    The source is kept in pieces of about `CHUNK_CHARS`, cut at paragraph breaks outside code blocks.
+    Each piece is rendered once per width and theme and its lines are kept, so new text re-renders
+    only the last piece and Textual lays out and paints a single widget. Links show their address as
     plain text: nothing a model writes becomes a terminal escape sequence.
     """
 
     DEFAULT_CSS = """
-    MarkdownPiece { height: auto; }
+    ReplyBody { height: auto; }
     """
 
     def __init__(self, source: str = "") -> None:
         super().__init__()
-        self.source = source
-        self._rendered: tuple[tuple[str, int, str], list[Strip]] | None = None
+        self.pieces = markdown_chunks(source)
+        """The source, in pieces; only the last one still grows."""
+        self._settled: list[Strip] = []  # the lines of every piece but the last
+        self._settled_key: tuple[int, str] | None = None  # (width, theme) of those lines
+        self._live: tuple[tuple[str, int, str], list[Strip]] | None = None  # the last piece's
 
-    def set_source(self, source: str) -> None:
-        """Show `source` instead (from the next frame)."""
-        self.source = source
+    @property
+    def source(self) -> str:
+        """The whole Markdown source shown."""
+        return "".join(self.pieces)
+
+    def append(self, fragment: str) -> None:
+        """Add text at the end (drawn from the next frame); a long last piece is cut in two."""
+        start = len(self.pieces[-1])
+        source = self.pieces[-1] + fragment
+        cut = split_point(source, max(start - 1, CHUNK_CHARS // 2)) if len(source) > CHUNK_CHARS else None
+        if cut is None or cut <= start:
+            self.pieces[-1] = source
+        else:
+            self.pieces[-1:] = [source[:cut], source[cut:]]
+            if self._settled_key is not None:
+                self._settled += self._render_piece(self.pieces[-2], *self._settled_key)
         self.refresh(layout=True)
 
-    def _lines(self, width: int) -> list[Strip]:
-        theme = self.app.current_theme
-        key = (self.source, width, theme.name)
-        if self._rendered is None or self._rendered[0] != key:
-            markdown = _ChatMarkdown(
-                self.source, code_theme="monokai" if theme.dark else "default", hyperlinks=False
-            )
-            console = self.app.console
-            options = console.options.update(width=width, height=None, highlight=False)
-            # inline code in the theme's accent colour (Rich's default is cyan on black)
-            with console.use_theme(RichTheme({"markdown.code": f"bold {theme.accent or 'yellow'}"})):
-                lines = console.render_lines(markdown, options, style=self.rich_style, pad=True)
-            self._rendered = (key, [Strip(line, width) for line in lines])
-        return self._rendered[1]
+    def _render_piece(self, source: str, width: int, theme_name: str) -> list[Strip]:
+        theme = self.app.get_theme(theme_name) or self.app.current_theme
+        markdown = _ChatMarkdown(source, code_theme="monokai" if theme.dark else "default", hyperlinks=False)
+        console = self.app.console
+        options = console.options.update(width=width, height=None, highlight=False)
+        # inline code in the theme's accent colour (Rich's default is cyan on black)
+        with console.use_theme(RichTheme({"markdown.code": f"bold {theme.accent or 'yellow'}"})):
+            lines = console.render_lines(markdown, options, style=self.rich_style, pad=True)
+        return [Strip(line, width) for line in lines]
+
+    def _lines(self, width: int) -> tuple[list[Strip], list[Strip]]:
+        """The settled lines and the last piece's lines at `width`."""
+        theme_name = self.app.current_theme.name
+        if self._settled_key != (width, theme_name):
+            self._settled_key = (width, theme_name)
+            self._settled = [
+                line for piece in self.pieces[:-1] for line in self._render_piece(piece, width, theme_name)
+            ]
+        key = (self.pieces[-1], width, theme_name)
+        if self._live is None or self._live[0] != key:
+            self._live = (key, self._render_piece(self.pieces[-1], width, theme_name))
+        return self._settled, self._live[1]
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:  # noqa: D102
-        return len(self._lines(width)) if width else 0
+        if not width:
+            return 0
+        settled, live = self._lines(width)
+        return len(settled) + len(live)
 
     def render_line(self, y: int) -> Strip:  # noqa: D102
         width = self.size.width
-        lines = self._lines(width)
-        return lines[y] if y < len(lines) else Strip.blank(width, self.rich_style)
+        settled, live = self._lines(width)
+        if y < len(settled):
+            return settled[y]
+        if y - len(settled) < len(live):
+            return live[y - len(settled)]
+        return Strip.blank(width, self.rich_style)
 
     def notify_style_update(self) -> None:  # noqa: D102
         super().notify_style_update()
-        self._rendered = None  # colours come from the styles: render again with the new ones
+        self._settled_key = self._live = None  # colours come from the styles: render again
 
 
 class UserMessage(Static, can_focus=True):
@@ -211,16 +243,14 @@ class AssistantMessage(Vertical, can_focus=True):
         super().__init__()
         self._name = name
         self._saved = message
-        chunks = markdown_chunks(visible(message.text)) if message is not None else [""]
-        self._pieces = [MarkdownPiece(chunk) for chunk in chunks]
-        self.body = self._pieces[-1]
-        """The piece that new text goes to (the last one)."""
+        self.body = ReplyBody(visible(message.text) if message is not None else "")
+        """The rendered Markdown."""
         self.text = message.text if message is not None else ""
         self.code_index = 0
 
     def compose(self):  # noqa: D102
         yield Static(Text(visible(self._name)), classes="title")
-        yield from self._pieces
+        yield self.body
         status = getattr(self._saved, "status", None)
         if status in STATUS_WORDS:
             yield Static(Text(STATUS_WORDS[status]), classes="status")
@@ -230,20 +260,8 @@ class AssistantMessage(Vertical, can_focus=True):
 
     @property
     def rendered_source(self) -> str:
-        """The Markdown source of every piece, joined (what is on screen)."""
-        return "".join(piece.source for piece in self.query(MarkdownPiece))
-
-    async def _write(self, fragment: str) -> None:
-        """Add rendered text, starting a new piece at a paragraph break when the current one is long."""
-        start = len(self.body.source)
-        source = self.body.source + fragment
-        cut = split_point(source, max(start - 1, CHUNK_CHARS // 2)) if len(source) > CHUNK_CHARS else None
-        if cut is None or cut <= start:
-            self.body.set_source(source)
-            return
-        self.body.set_source(source[:cut])
-        self.body = MarkdownPiece(source[cut:])
-        await self.mount(self.body)
+        """The Markdown source on screen."""
+        return self.body.source
 
     async def stream(self, promise: MessagePromise) -> tuple[Message, StreamStats]:
         """Render `promise` as it streams, a frame at a time; return the message and how it streamed.
@@ -269,7 +287,7 @@ class AssistantMessage(Vertical, can_focus=True):
                 if pending:
                     fragment = visible("".join(pending))
                     pending.clear()
-                    await self._write(fragment)
+                    self.body.append(fragment)
                 elif finished:
                     return
 

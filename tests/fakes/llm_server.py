@@ -19,7 +19,7 @@ from typing import Any
 
 @dataclass
 class Reply:
-    """Stream `tokens`, waiting `delay` seconds before each one."""
+    """Stream `tokens`, one every `delay` seconds (on average: late tokens are not made up with pauses)."""
 
     tokens: list[str]
     delay: float = 0.0
@@ -189,9 +189,14 @@ def _make_handler(server: FakeLLMServer) -> type[BaseHTTPRequestHandler]:
             try:
                 if isinstance(behavior, Reply):
                     events = _anthropic_events if anthropic else _openai_events
+                    due = time.monotonic()
                     for event in events(behavior.tokens, behavior.model or model, behavior.input_tokens):
                         if behavior.delay and event[1]:
-                            time.sleep(behavior.delay)
+                            # token i goes out `i * delay` after the first: the rate holds even
+                            # where one sleep is coarser than the delay
+                            due += behavior.delay
+                            if (ahead := due - time.monotonic()) > 0:
+                                time.sleep(ahead)
                         self._write(event[0])
                     self.wfile.write(b"0\r\n\r\n")  # the end of a chunked body
                 else:

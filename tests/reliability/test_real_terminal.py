@@ -4,11 +4,17 @@ R1: hostile model output (title change, OSC 52 clipboard write, screen clear, Bi
 split across stream chunks) never reaches the terminal as a control; it is shown as text.
 R8: Ctrl+Q exits quickly with code 0 and restores the terminal (alternate screen left, cursor
 shown, mouse tracking and bracketed paste off).
+R15: a 20,000-token reply at about 2,000 tokens/s while the user types: every key lands in order,
+the reply is whole, memory stays bounded and the app is idle soon after.
+
+Every test also scans the raw bytes the app wrote: only the kinds of escape sequence the app itself
+writes (CSI drawing and mode sequences) may appear; no OSC, DCS, APC, PM, SOS, 8-bit control or bell.
 """
 
 import fcntl
 import os
 import pty
+import re
 import select
 import signal
 import struct
@@ -16,6 +22,7 @@ import subprocess
 import sys
 import termios
 import time
+from pathlib import Path
 
 import pyte
 import pytest
@@ -31,8 +38,36 @@ HOSTILE = [
     "\x07",
     "\x1b[2J",
     "\u202eevil",
+    "\x1bP1$qm\x1b\\",  # DCS
+    "\x1b_apc\x1b\\",  # APC
+    "\x9b31m\u0085",  # 8-bit CSI, NEL
+    "\x1b[6n",  # asks the terminal to type its cursor position into the app
+    "\x1b[?1049l\x1b[?25l",  # leaves the alternate screen, hides the cursor
     " the end",
 ]
+
+_ESCAPE = re.compile(rb"\x1b(\[[0-?]*[ -/]*[@-~]|.)", re.DOTALL)
+_APP_CSI_FINALS = set(b"ABCDGHJKSTfhlmnpqrstu")
+"""The CSI final bytes the app's own output uses (cursor moves, erase, modes, colours, mode queries)."""
+
+_APP_POINTER_SHAPE = re.compile(rb"\x1b\]22;[a-z-]+\x07")
+"""The one OSC sequence the app writes itself: Textual sets the mouse pointer's shape."""
+
+
+def foreign_escapes(raw: bytes) -> list[bytes]:
+    """The escape sequences and controls in `raw` that the app itself never writes."""
+    found = []
+    raw = _APP_POINTER_SHAPE.sub(b"", raw)
+    for match in _ESCAPE.finditer(raw):
+        sequence = match.group(0)
+        if sequence[1:2] == b"[":
+            if sequence[-1] not in _APP_CSI_FINALS or sequence.endswith(b"6n"):
+                found.append(sequence)
+        elif sequence[1:2] not in (b"7", b"8", b"=", b">", b"("):
+            found.append(sequence)  # OSC, DCS, APC, PM, SOS, ...
+    text = raw.decode("utf-8", "replace")
+    found += [char.encode() for char in text if "\x80" <= char <= "\x9f" or char == "\x07"]
+    return found
 
 
 class Terminal:
@@ -117,6 +152,8 @@ def test_hostile_model_output_is_shown_as_text_and_quit_restores_the_terminal(
     raw = bytes(terminal.raw)
     assert b"\x1b]0;PWNED" not in raw and b"U0VDUkVU\x07" not in raw.replace(b"\\x07", b"")
     assert b"\x1b]52;c;U0VDUkVU" not in raw and "\u202e".encode() not in raw
+    assert foreign_escapes(raw) == [], foreign_escapes(raw)
+    assert "\\x1bP1$qm" in screen and "\\x9b31m" in screen and "\\x1b[6n" in screen
 
     started = time.monotonic()
     terminal.send(b"\x11")  # Ctrl+Q
@@ -151,3 +188,51 @@ def test_a_signal_during_streaming_saves_the_partial_reply_and_exits(
     transcript = next((tmp_path / "transcripts").glob("*.md")).read_text()
     assert "### Assistant · openai:fake (interrupted)" in transcript
     assert "token5" in transcript and "token399" not in transcript
+
+
+def _proc_status(pid: int, field: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise KeyError(field)
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_a_20000_token_reply_at_2000_tokens_per_second_while_typing(terminal_app, llm_server, tmp_path):
+    tokens = [f"w{index} " if index % 50 else f"\n\nw{index} " for index in range(20_000)]
+    llm_server.script(Reply(tokens=tokens, delay=1 / 2000))
+    terminal = terminal_app
+    terminal.wait_for("Stop reply")
+    terminal.send(b"go\r")
+    terminal.wait_for("w100")
+    started = time.monotonic()
+    typed = "the quick brown fox jumps over the lazy dog " * 2
+    for character in typed:  # a key every 30 ms while the reply streams
+        terminal.send(character.encode())
+        terminal.read(0.03)
+    transcripts = tmp_path / "transcripts"
+
+    def saved_reply() -> str | None:
+        files = list(transcripts.glob("*.md"))
+        text = files[0].read_text() if files else ""
+        return text if "w19999" in text else None
+
+    deadline = time.monotonic() + 60
+    while saved_reply() is None:
+        assert time.monotonic() < deadline, "the reply was not saved whole within 60 s"
+        terminal.read(0.2)
+    transcript = saved_reply()
+    assert transcript is not None and "".join(tokens).strip() in transcript
+    print(f"stream saved after {time.monotonic() - started:.1f} s")
+    terminal.wait_for(typed.strip())  # every key arrived, in order, in the prompt
+    pid = terminal.process.pid
+    assert _proc_status(pid, "VmHWM") < 1024 * 1024  # peak RSS under 1 GiB (kB)
+    terminal.read(2.0)  # the stream is over: within 2 s the app goes idle
+    before = _cpu_seconds(pid)
+    terminal.read(1.0)
+    assert _cpu_seconds(pid) - before < 0.1  # under a tenth of a core
+    assert foreign_escapes(bytes(terminal.raw)) == []

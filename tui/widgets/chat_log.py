@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from rich.markdown import Heading
@@ -62,7 +63,7 @@ CHUNK_CHARS = 2000
 """A long reply is shown as several pieces of about this size, cut at paragraph breaks: a frame of new
 tokens re-renders only the last piece, so the cost of a frame does not grow with the reply."""
 
-_FENCE_LINE = re.compile(r"^(```|~~~)", re.MULTILINE)
+_BREAK_OR_FENCE = re.compile(r"\n\n|^(?:```|~~~)", re.MULTILINE)
 
 _CODE_BLOCK = re.compile(r"^(```|~~~)[^\n]*\n(.*?)^\1[ \t]*$", re.MULTILINE | re.DOTALL)
 
@@ -72,27 +73,37 @@ def code_blocks(markdown: str) -> list[str]:
     return [match.group(2) for match in _CODE_BLOCK.finditer(markdown)]
 
 
-def split_point(text: str, start: int) -> int | None:
-    """The index just after the last paragraph break in `text[start:]` that is outside a code block."""
-    position = text.rfind("\n\n", start)
-    while position != -1:
-        if len(_FENCE_LINE.findall(text, 0, position)) % 2 == 0:
-            return position + 2
-        position = text.rfind("\n\n", start, position)
-    return None
+def paragraph_breaks(text: str) -> Iterator[int]:
+    """The indexes just after each blank line of `text` that is outside a code block."""
+    inside_code = False
+    for match in _BREAK_OR_FENCE.finditer(text):
+        if match.group() != "\n\n":
+            inside_code = not inside_code
+        elif not inside_code:
+            yield match.end()
 
 
 def markdown_chunks(text: str) -> list[str]:
-    """`text` cut at paragraph breaks outside code blocks into pieces of about `CHUNK_CHARS`."""
-    chunks = []
-    while len(text) > CHUNK_CHARS:
-        cut = split_point(text[: CHUNK_CHARS * 2], CHUNK_CHARS // 2)
-        if cut is None:
-            break
-        chunks.append(text[:cut])
-        text = text[cut:]
-    chunks.append(text)
+    """`text` cut at the first blank line outside a code block after each `CHUNK_CHARS` characters.
+
+    A prefix of a text is cut at the same places as the whole text, so a streaming reply can be cut as
+    it grows.
+    """
+    chunks, start = [], 0
+    for cut in paragraph_breaks(text):
+        if cut - start >= CHUNK_CHARS and cut < len(text):
+            chunks.append(text[start:cut])
+            start = cut
+    chunks.append(text[start:])
     return chunks
+
+
+def extend_chunks(chunks: list[str], fragment: str) -> int:
+    """Add `fragment` to the last of `chunks`, cut as `markdown_chunks` would; return how many completed."""
+    source = chunks[-1] + fragment
+    pieces = markdown_chunks(source) if len(source) > CHUNK_CHARS else [source]
+    chunks[-1:] = pieces
+    return len(pieces) - 1
 
 
 @dataclass(frozen=True)
@@ -139,16 +150,11 @@ class ReplyBody(Widget):
         return "".join(self.pieces)
 
     def append(self, fragment: str) -> None:
-        """Add text at the end (drawn from the next frame); a long last piece is cut in two."""
-        start = len(self.pieces[-1])
-        source = self.pieces[-1] + fragment
-        cut = split_point(source, max(start - 1, CHUNK_CHARS // 2)) if len(source) > CHUNK_CHARS else None
-        if cut is None or cut <= start:
-            self.pieces[-1] = source
-        else:
-            self.pieces[-1:] = [source[:cut], source[cut:]]
-            if self._settled_key is not None:
-                self._settled += self._render_piece(self.pieces[-2], *self._settled_key)
+        """Add text at the end (drawn from the next frame); a long last piece is cut up."""
+        completed = extend_chunks(self.pieces, fragment)
+        if completed and self._settled_key is not None:
+            for piece in self.pieces[-1 - completed : -1]:
+                self._settled += self._render_piece(piece, *self._settled_key)
         self.refresh(layout=True)
 
     def _render_piece(self, source: str, width: int, theme_name: str) -> list[Strip]:

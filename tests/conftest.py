@@ -9,8 +9,7 @@ import os
 
 # Snapshots must not change with the environment's colour preference.
 os.environ.pop("NO_COLOR", None)
-# Subprocesses the tests start (spec examples, the CLI) run asyncio in debug mode too.
-os.environ["PYTHONASYNCIODEBUG"] = "1"
+# Subprocesses the tests start (spec examples, the CLI) run in dev mode too (asyncio debug included).
 os.environ["PYTHONDEVMODE"] = "1"
 
 import pytest

@@ -160,11 +160,11 @@ async def streaming(folder: Path) -> dict[str, object]:
         elapsed = time.perf_counter() - started
         settle_started = time.perf_counter()
         try:
-            await _wait_for(lambda: pane.rendered_source == reply, pilot, timeout=10)
+            await _wait_for(lambda: pane.body.source == reply, pilot, timeout=10)
             rendered_all = pane.text == reply
         except TimeoutError:
             rendered_all = False
-            source = pane.rendered_source
+            source = pane.body.source
             at = next(
                 (i for i, (a, b) in enumerate(zip(source, reply, strict=False)) if a != b),
                 min(len(source), len(reply)),

@@ -4,12 +4,14 @@ import subprocess
 import sys
 from typing import Any
 
+from textual import events
+
 from miniagents.ext.llm.demo import demo_agent, demo_reply_text
 from miniagents.transcript_format import read_transcript_file
 from tests.tui.helpers import first_reply_started, messages_in, send, type_text, wait_for
 from tui.app import ChatApp
 from tui.config import Settings
-from tui.widgets.chat_log import AssistantMessage, ReplyBody, UserMessage
+from tui.widgets.chat_log import AssistantMessage, ChatLog, ReplyBody, UserMessage
 from tui.widgets.prompt import PromptInput
 
 
@@ -270,3 +272,42 @@ async def test_a_reply_is_drawn_again_in_the_colours_of_a_new_theme(tmp_path):
         app.theme = "textual-light"
         await wait_for(lambda: styles() != dark, pilot)
         assert "".join(s.text for s in piece.render_line(0)).strip()  # still shows the text
+
+
+def _wheel_up(chat_log) -> None:
+    """What a mouse wheel turned up over the chat sends."""
+    chat_log.post_message(events.MouseScrollUp(chat_log, 5, 5, 0, -1, 0, False, False, False))
+
+
+async def test_the_view_follows_new_text_until_the_user_scrolls_up_and_again_at_the_bottom(tmp_path):
+    app = ChatApp(Settings(), tmp_path / "chat.md")
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.current_agent = demo_agent.fork(script=[_long_markdown()], tokens_per_second=400)
+        await send(pilot, "go")
+        chat_log = app.screen.query_one(ChatLog)
+        await wait_for(lambda: chat_log.max_scroll_y > 20, pilot)
+        await wait_for(lambda: chat_log.scroll_y == chat_log.max_scroll_y, pilot)  # following
+        for _ in range(5):
+            _wheel_up(chat_log)
+        await wait_for(lambda: chat_log.scroll_y < chat_log.max_scroll_y - 5, pilot)
+        held, grown_from = chat_log.scroll_y, chat_log.max_scroll_y
+        await wait_for(lambda: chat_log.max_scroll_y > grown_from + 10, pilot)
+        assert chat_log.scroll_y == held  # new text does not pull the reader down
+        chat_log.scroll_end(animate=False)  # back at the bottom (the End key, or the wheel)
+        grown_from = chat_log.max_scroll_y
+        await wait_for(lambda: chat_log.max_scroll_y > grown_from + 5, pilot)
+        await wait_for(lambda: chat_log.scroll_y == chat_log.max_scroll_y, pilot)  # following again
+
+
+async def test_a_long_chat_keeps_only_the_newest_messages_mounted(tmp_path, monkeypatch):
+    monkeypatch.setattr(ChatLog, "MAX_MOUNTED", 4)
+    path = tmp_path / "chat.md"
+    app = ChatApp(Settings(tokens_per_second=0), path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        for turn in range(4):
+            await send(pilot, f"turn {turn}")
+            await wait_for(lambda t=turn: len(messages_in(path)) == 2 * (t + 1), pilot)
+        shown = [widget.text for widget in app.screen.query(UserMessage)]
+        assert shown == ["turn 2", "turn 3"]
+        assert len(app.screen.query(AssistantMessage)) == 2
+    assert [m.text for m in messages_in(path)][::2] == [f"turn {turn}" for turn in range(4)]

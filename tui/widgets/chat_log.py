@@ -29,10 +29,7 @@ STATUS_WORDS = {
 """The wording shown under a partial reply (the transcript stores the same `status`)."""
 
 TICK_SECONDS = 1 / 30
-"""The display tick: at most one streaming reply redraws per tick."""
-
-FRAME_TICKS = 1
-"""A reply redraws at most every this many ticks (30 frames a second)."""
+"""The display tick: at most one streaming reply redraws per tick (a lone reply: 30 times a second)."""
 
 
 class FramePacer:
@@ -46,13 +43,12 @@ class FramePacer:
     def __init__(self) -> None:
         self._last_booked = -1
 
-    async def wait_turn(self, last_turn: int) -> int:
-        """Sleep until this reply's next turn (after `last_turn`, the tick of its previous one)."""
+    async def wait_turn(self) -> None:
+        """Sleep until the next tick that no other reply has taken."""
         now = asyncio.get_running_loop().time()
-        tick = max(int(now / TICK_SECONDS) + 1, last_turn + FRAME_TICKS, self._last_booked + 1)
+        tick = max(int(now / TICK_SECONDS) + 1, self._last_booked + 1)
         self._last_booked = tick
         await asyncio.sleep(tick * TICK_SECONDS - now)
-        return tick
 
 
 PACER = FramePacer()
@@ -154,11 +150,11 @@ class ReplyBody(Widget):
         completed = extend_chunks(self.pieces, fragment)
         if completed and self._settled_key is not None:
             for piece in self.pieces[-1 - completed : -1]:
-                self._settled += self._render_piece(piece, *self._settled_key)
+                self._settled += self._render_piece(piece, self._settled_key[0])
         self.refresh(layout=True)
 
-    def _render_piece(self, source: str, width: int, theme_name: str) -> list[Strip]:
-        theme = self.app.get_theme(theme_name) or self.app.current_theme
+    def _render_piece(self, source: str, width: int) -> list[Strip]:
+        theme = self.app.current_theme
         markdown = _ChatMarkdown(source, code_theme="monokai" if theme.dark else "default", hyperlinks=False)
         console = self.app.console
         options = console.options.update(width=width, height=None, highlight=False)
@@ -172,12 +168,10 @@ class ReplyBody(Widget):
         theme_name = self.app.current_theme.name
         if self._settled_key != (width, theme_name):
             self._settled_key = (width, theme_name)
-            self._settled = [
-                line for piece in self.pieces[:-1] for line in self._render_piece(piece, width, theme_name)
-            ]
+            self._settled = [line for piece in self.pieces[:-1] for line in self._render_piece(piece, width)]
         key = (self.pieces[-1], width, theme_name)
         if self._live is None or self._live[0] != key:
-            self._live = (key, self._render_piece(self.pieces[-1], width, theme_name))
+            self._live = (key, self._render_piece(self.pieces[-1], width))
         return self._settled, self._live[1]
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:  # noqa: D102
@@ -264,11 +258,6 @@ class AssistantMessage(Vertical, can_focus=True):
             if error:
                 yield Static(Text(visible(str(error))), classes="error")
 
-    @property
-    def rendered_source(self) -> str:
-        """The Markdown source on screen."""
-        return self.body.source
-
     async def stream(self, promise: MessagePromise) -> tuple[Message, StreamStats]:
         """Render `promise` as it streams, a frame at a time; return the message and how it streamed.
 
@@ -283,17 +272,17 @@ class AssistantMessage(Vertical, can_focus=True):
 
         async def write_frames() -> None:
             # One redraw per turn however many tokens arrived: keeps rendering cheap.
-            turn = -1
             while True:
                 if not finished:
                     await wake.wait()
                     wake.clear()
                     if not finished:
-                        turn = await PACER.wait_turn(turn)
+                        await PACER.wait_turn()
                 if pending:
-                    fragment = visible("".join(pending))
+                    fragment = "".join(pending)
                     pending.clear()
-                    self.body.append(fragment)
+                    self.text += fragment
+                    self.body.append(visible(fragment))
                 elif finished:
                     return
 
@@ -303,7 +292,6 @@ class AssistantMessage(Vertical, can_focus=True):
                 if first_token_at is None:
                     first_token_at = time.perf_counter()
                 count += 1
-                self.text += token
                 pending.append(token)
                 wake.set()
         except Exception:

@@ -9,6 +9,7 @@ they come, and cancelling the reply stops generation after the current token.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import importlib.resources
 import importlib.util
 import threading
@@ -59,6 +60,8 @@ def _load() -> Llama:
             from llama_cpp import Llama
 
             _model = Llama(model_path=model_path(), n_ctx=2048, n_threads=2, verbose=False)
+            # freed before interpreter shutdown tears down llama_cpp's globals, which its __del__ needs
+            atexit.register(_model.close)
         return _model
 
 

@@ -5,6 +5,8 @@ import sys
 from typing import Any
 
 from textual import events
+from textual.app import App
+from textual.containers import VerticalScroll
 
 from miniagents.ext.llm.demo import demo_agent, demo_reply_text
 from miniagents.transcript_format import read_transcript_file
@@ -256,6 +258,38 @@ async def test_a_long_reply_is_shown_whole_in_pieces_cut_outside_code(tmp_path):
         shown = "".join(segment.text for line in lines for segment in line)
         assert "https://example.com/x" in shown
         assert not any(segment.style and segment.style.link for line in lines for segment in line)
+
+
+class _OneReply(App[None]):
+    """An app showing one `ReplyBody` in a scrolling container."""
+
+    def __init__(self, source: str) -> None:
+        super().__init__()
+        self.source = source
+
+    def compose(self):
+        with VerticalScroll():
+            yield ReplyBody(self.source)
+
+
+async def test_a_very_long_reply_keeps_few_pieces_drawn_yet_draws_every_line_right():
+    text = "\n\n".join([_long_markdown()] * 6)  # about 54,000 characters
+    app = _OneReply(text[:30_000])
+    async with app.run_test(size=(80, 30)) as pilot:
+        body = app.query_one(ReplyBody)
+        body.append(text[30_000:])  # streamed on: the pieces it completes are measured as they settle
+        await wait_for(lambda: body.size.height > 0, pilot)
+        await pilot.pause()
+
+        def segments(strip) -> list:
+            return [(segment.text, segment.style) for segment in strip]
+
+        width = body.size.width
+        expected = [segments(line) for piece in body.pieces for line in body._render_piece(piece, width)]
+        assert body.size.height == len(expected)
+        for order in (list(range(len(expected))), list(reversed(range(len(expected))))):
+            assert [segments(body.render_line(y)) for y in order] == [expected[y] for y in order]
+        assert len(body._drawn) <= ReplyBody.KEPT_PIECES < len(body.pieces)
 
 
 async def test_a_reply_is_drawn_again_in_the_colours_of_a_new_theme(tmp_path):

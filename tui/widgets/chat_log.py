@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from bisect import bisect_right
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -123,22 +125,27 @@ class ReplyBody(Widget):
     """A reply's Markdown, drawn by Rich as one widget.
 
     The source is kept in pieces of about `CHUNK_CHARS`, cut at paragraph breaks outside code blocks.
-    Each piece is rendered once per width and theme and its lines are kept, so new text re-renders
-    only the last piece and Textual lays out and paints a single widget. Links show their address as
-    plain text: nothing a model writes becomes a terminal escape sequence.
+    New text re-renders only the last piece, and Textual lays out and paints a single widget. Of the
+    other pieces only the line count is kept, and the lines of the few drawn last: a long reply costs
+    the garbage collector little. Links show their address as plain text: nothing a model writes
+    becomes a terminal escape sequence.
     """
 
     DEFAULT_CSS = """
     ReplyBody { height: auto; }
     """
 
+    KEPT_PIECES = 8
+    """How many rendered pieces each reply keeps the lines of (enough to fill the tallest screen)."""
+
     def __init__(self, source: str = "") -> None:
         super().__init__()
         self.pieces = markdown_chunks(source)
         """The source, in pieces; only the last one still grows."""
-        self._settled: list[Strip] = []  # the lines of every piece but the last
-        self._settled_key: tuple[int, str] | None = None  # (width, theme) of those lines
-        self._live: tuple[tuple[str, int, str], list[Strip]] | None = None  # the last piece's
+        self._key: tuple[int, str] | None = None  # the (width, theme) of everything cached below
+        self._starts: list[int] = []  # the first line of each piece but the last
+        self._settled_height = 0  # the lines of every piece but the last
+        self._drawn: OrderedDict[int, tuple[str, list[Strip]]] = OrderedDict()  # piece -> (source, lines)
 
     @property
     def source(self) -> str:
@@ -148,10 +155,30 @@ class ReplyBody(Widget):
     def append(self, fragment: str) -> None:
         """Add text at the end (drawn from the next frame); a long last piece is cut up."""
         completed = extend_chunks(self.pieces, fragment)
-        if completed and self._settled_key is not None:
-            for piece in self.pieces[-1 - completed : -1]:
-                self._settled += self._render_piece(piece, self._settled_key[0])
+        if completed and self._key is not None:
+            for index in range(len(self.pieces) - 1 - completed, len(self.pieces) - 1):
+                self._settle(index)
         self.refresh(layout=True)
+
+    def _settle(self, index: int) -> None:
+        """Count the lines of piece `index`, now that it no longer grows."""
+        self._starts.append(self._settled_height)
+        self._settled_height += len(self._piece_lines(index))
+
+    def _piece_lines(self, index: int) -> list[Strip]:
+        """The lines of piece `index` at the cached width and theme, rendered if not kept."""
+        assert self._key is not None
+        source = self.pieces[index]
+        kept = self._drawn.get(index)
+        if kept is not None and kept[0] == source:
+            self._drawn.move_to_end(index)
+            return kept[1]
+        lines = self._render_piece(source, self._key[0])
+        self._drawn[index] = (source, lines)
+        self._drawn.move_to_end(index)
+        while len(self._drawn) > self.KEPT_PIECES:
+            self._drawn.popitem(last=False)
+        return lines
 
     def _render_piece(self, source: str, width: int) -> list[Strip]:
         theme = self.app.current_theme
@@ -163,35 +190,40 @@ class ReplyBody(Widget):
             lines = console.render_lines(markdown, options, style=self.rich_style, pad=True)
         return [Strip(line, width) for line in lines]
 
-    def _lines(self, width: int) -> tuple[list[Strip], list[Strip]]:
-        """The settled lines and the last piece's lines at `width`."""
-        theme_name = self.app.current_theme.name
-        if self._settled_key != (width, theme_name):
-            self._settled_key = (width, theme_name)
-            self._settled = [line for piece in self.pieces[:-1] for line in self._render_piece(piece, width)]
-        key = (self.pieces[-1], width, theme_name)
-        if self._live is None or self._live[0] != key:
-            self._live = (key, self._render_piece(self.pieces[-1], width))
-        return self._settled, self._live[1]
+    def _use(self, width: int) -> None:
+        """Make the caches hold lines for `width` and the current theme (measuring every piece again)."""
+        key = (width, self.app.current_theme.name)
+        if self._key != key:
+            self._key = key
+            self._starts, self._settled_height = [], 0
+            self._drawn.clear()
+            for index in range(len(self.pieces) - 1):
+                self._settle(index)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:  # noqa: D102
         if not width:
             return 0
-        settled, live = self._lines(width)
-        return len(settled) + len(live)
+        self._use(width)
+        return self._settled_height + len(self._piece_lines(len(self.pieces) - 1))
 
     def render_line(self, y: int) -> Strip:  # noqa: D102
         width = self.size.width
-        settled, live = self._lines(width)
-        if y < len(settled):
-            return settled[y]
-        if y - len(settled) < len(live):
-            return live[y - len(settled)]
+        if not width:
+            return Strip.blank(0)
+        self._use(width)
+        if y >= self._settled_height:
+            index, first = len(self.pieces) - 1, self._settled_height
+        else:
+            index = bisect_right(self._starts, y) - 1
+            first = self._starts[index]
+        lines = self._piece_lines(index)
+        if y - first < len(lines):
+            return lines[y - first]
         return Strip.blank(width, self.rich_style)
 
     def notify_style_update(self) -> None:  # noqa: D102
         super().notify_style_update()
-        self._settled_key = self._live = None  # colours come from the styles: render again
+        self._key = None  # colours come from the styles: render again
 
 
 class UserMessage(Static, can_focus=True):

@@ -160,13 +160,13 @@ class ChatApp(App[int]):
         await self.switch_screen(self._main_screen())
         await previous.aflush()
 
-    def model_description(self) -> str:
-        """The model in use and, for the offline demo, how to get a real one."""
+    def model_description(self) -> tuple[str, str]:
+        """The model in use, and a note: where its key comes from, or how to get a real model."""
         if self.model_spec == "demo":
-            return "demo (offline model) · set OPENAI_API_KEY or ANTHROPIC_API_KEY for a real model"
+            return "demo (offline model)", "set OPENAI_API_KEY or ANTHROPIC_API_KEY for a real model"
         if self.model_spec == "local":
-            return "local (SmolLM2-135M on this machine) · set OPENAI_API_KEY or ANTHROPIC_API_KEY for more"
-        return f"{self.model_spec} · {self._keys_description}"
+            return "local (SmolLM2-135M on this machine)", "set OPENAI_API_KEY or ANTHROPIC_API_KEY for more"
+        return self.model_spec, self._keys_description
 
     def _report_save_error(self, error: TranscriptWriteError) -> None:
         self.notify(str(error), title="Transcript not saved", severity="error", markup=False)

@@ -69,6 +69,17 @@ async def test_escape_interrupts_the_reply_and_keeps_it_marked(tmp_path):
     assert 0 < len(assistant.text) < len(demo_reply_text("go"))
 
 
+async def test_the_status_line_counts_tokens_while_a_reply_streams(tmp_path):
+    app = ChatApp(Settings(tokens_per_second=20), tmp_path / "chat.md")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await send(pilot, "go")
+        status = app.screen.query_one("#status")
+        await wait_for(lambda: " tokens · " in str(status.render()), pilot)
+        assert app.screen._streaming is not None  # type: ignore[attr-defined]  (still streaming)
+        assert "streaming… · " in str(status.render())
+        await pilot.press("escape")
+
+
 async def test_markup_in_user_text_is_shown_literally(tmp_path):
     app = ChatApp(Settings(tokens_per_second=0), tmp_path / "chat.md")
     async with app.run_test(size=(100, 40)) as pilot:

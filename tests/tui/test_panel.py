@@ -16,6 +16,7 @@ from tui.conversation import pane_context
 from tui.screens.panel import PanelScreen
 from tui.widgets.agent_pane import AgentPane
 from tui.widgets.chat_log import AssistantMessage, UserMessage
+from tui.widgets.status_line import StatusLine
 
 AGENTS = "tests.tui.panel_agents:"
 
@@ -47,9 +48,9 @@ async def test_three_panes_answer_the_same_prompt_in_parallel(tmp_path):
         assert _pane_texts(app, 2) == ["Beta answers:\n\n- a list\n- of things"]
         assert all(len(pane.query(UserMessage)) == 1 for pane in app.screen.query(AgentPane))
         statuses = [
-            str(pane.query_one(".pane-status", Static).render()) for pane in app.screen.query(AgentPane)
+            str(pane.query_one(".pane-status", StatusLine).render()) for pane in app.screen.query(AgentPane)
         ]
-        assert all("tokens" in status for status in statuses)
+        assert all("tok/s · " in status and "tokens" in status for status in statuses)
     user, *replies = messages_in(tmp_path / "panel.md")
     assert user.text == "hello all"
     assert sorted(m.branch for m in replies) == [0, 1, 2]
@@ -86,6 +87,23 @@ async def test_cancelling_one_pane_keeps_the_others(tmp_path):
     replies = {m.branch: m for m in messages_in(tmp_path / "panel.md")[1:]}
     assert replies[0].status == "interrupted" and 0 < len(replies[0].text) < 300 * 6
     assert "status" not in replies[1].model_dump()
+
+
+async def test_a_pane_shows_its_numbers_while_it_streams(tmp_path):
+    app = _app(tmp_path, "slow", "alpha")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "go")
+        slow_pane = app.screen.query(AgentPane)[0]
+        status = slow_pane.query_one(".pane-status", StatusLine)
+        await wait_for(lambda: slow_pane.streaming is not None, pilot)
+        await wait_for(lambda: "tokens" in str(status.render()), pilot)
+        assert slow_pane.streaming is not None  # live, not the summary after the reply
+        first = int(str(status.render()).split(" tokens")[0].split(" ")[-1])
+        await wait_for(lambda: int(str(status.render()).split(" tokens")[0].split(" ")[-1]) > first, pilot)
+        assert "tok/s" in str(status.render())
+        slow_pane.focus()
+        await pilot.press("escape")
+        await wait_for(lambda: not _busy(app), pilot)
 
 
 async def test_pick_a_winner_then_every_pane_continues_from_it_and_reopens(tmp_path):

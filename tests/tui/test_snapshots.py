@@ -17,9 +17,10 @@ from tests.tui.helpers import wait_for
 from tui.app import ChatApp
 from tui.config import Settings
 from tui.widgets.chat_log import AssistantMessage
+from tui.widgets.status_line import StatusLine
 
 SIZE = (100, 34)
-STATUS = "demo (offline model) · status pinned for the snapshot"
+STATUS = ("demo (offline model)", "status pinned for the snapshot")
 
 
 @pytest.fixture
@@ -42,7 +43,7 @@ async def _send_and_wait(pilot, text, replies=1):
         lambda: len(app.screen.query(AssistantMessage)) == replies and not app.screen._streaming, pilot
     )
     await pilot.pause(0.2)
-    app.screen.set_status(STATUS)
+    app.screen.query_one("#status", StatusLine).show(*STATUS)
     await pilot.pause()
 
 

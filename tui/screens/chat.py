@@ -12,21 +12,20 @@ import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Header
 
 from miniagents import InteractionContext, Message, MessagePromise, MiniAgent
 from miniagents.ext.llm.base import RetryNotice
 from tui.clipboard import copy_text
 from tui.conversation import is_active
-from tui.sanitize import visible
 from tui.screens.dialogs import InputDialog
 from tui.widgets.chat_log import AssistantMessage, ChatLog, StreamStats, UserMessage, code_blocks
 from tui.widgets.prompt import PromptInput
+from tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
     from tui.app import ChatApp
@@ -65,7 +64,7 @@ class ChatScreen(Screen[None]):
         super().__init__()
         self._requests: asyncio.Queue[_Request] = asyncio.Queue()
         self._streaming: MessagePromise | None = None
-        self._retrying = ""
+        self._retrying: tuple[str, ...] = ()
         self._editing: UserMessage | None = None
         self.user_agent = MiniAgent(self._user_turn, alias="user")
         self.assistant_agent = MiniAgent(self._assistant_turn, alias="assistant")
@@ -83,20 +82,24 @@ class ChatScreen(Screen[None]):
     def compose(self) -> ComposeResult:  # noqa: D102
         yield Header()
         yield ChatLog()
-        yield Static(id="status")
+        yield StatusLine(id="status")
         prompt = PromptInput(id="prompt")
         prompt.cursor_blink = not self.app.is_headless  # a steady cursor keeps headless screenshots stable
         yield prompt
         yield Footer()
 
     def on_mount(self) -> None:  # noqa: D102
-        self.set_status(self.chat_app.model_description())
+        self.set_status()
         self.run_conversation()
 
-    def set_status(self, text: str) -> None:
-        """Show `text` (literally) in the status line (nothing, once the screen is being taken down)."""
-        for status in self.query("#status").results(Static):
-            status.update(Text(visible(text)))
+    def set_status(self, *parts: str) -> None:
+        """Show the model, then `parts` (literally, most important first), then the model's note.
+
+        Nothing is shown once the screen is being taken down.
+        """
+        model, note = self.chat_app.model_description()
+        for status in self.query("#status").results(StatusLine):
+            status.show(model, *parts, note)
 
     # ------------------------------------------------------------ the conversation
 
@@ -122,7 +125,7 @@ class ChatScreen(Screen[None]):
             assistant_reply = record.inquire(self.assistant_agent.inquire(conversation), role="assistant")
 
     async def _assistant_turn(self, ctx: InteractionContext) -> None:
-        self._retrying = ""
+        self._retrying = ()
         app = self.chat_app
         kwargs: dict[str, Any] = {"on_retry": self._show_retry}
         if app.system_prompt:
@@ -136,15 +139,15 @@ class ChatScreen(Screen[None]):
                     str(promise.metadata_so_far.get("agent") or "assistant")
                 )
                 self._streaming = promise
-                self.set_status(f"{self.chat_app.model_description()} · streaming…{self._retrying}")
+                self.set_status("streaming…", *self._retrying)
                 try:
-                    message, stats = await pane.stream(promise)
+                    message, stats = await pane.stream(promise, self._show_progress)
                 finally:
                     self._streaming = None
                 self._show_reply_status(message, stats)
         except Exception as error:  # shown to the person; the conversation goes on
             await self.chat_log.add_notice(f"Error: {error}", error=True)
-            self.set_status(self.chat_app.model_description())
+            self.set_status()
         request = await self._requests.get()
         if request.kind == "regenerate":
             await self._supersede(from_role="assistant", position=-1)
@@ -167,13 +170,19 @@ class ChatScreen(Screen[None]):
 
     def _show_retry(self, notice: RetryNotice) -> None:
         self._retrying = (
-            f" · {notice.reason} · retrying in {notice.delay:.1f} s (attempt {notice.attempt + 1} of"
-            f" {notice.max_attempts})"
+            f"retrying in {notice.delay:.1f} s (attempt {notice.attempt + 1} of {notice.max_attempts})",
+            notice.reason,
         )
-        self.set_status(f"{self.chat_app.model_description()}{self._retrying}")
+        self.set_status(*self._retrying)
+
+    def _show_progress(self, so_far: StreamStats) -> None:
+        parts = ["streaming…", f"{so_far.tokens} tokens"]
+        if so_far.tokens_per_second is not None:
+            parts.append(f"{so_far.tokens_per_second:.0f} tok/s")
+        self.set_status(*parts)
 
     def _show_reply_status(self, message: Message, stats: StreamStats) -> None:
-        parts = [self.chat_app.model_description()]
+        parts = []
         usage = getattr(message, "usage", None)
         output_tokens = getattr(usage, "output_tokens", None) if usage is not None else None
         parts.append(f"{output_tokens if output_tokens is not None else stats.tokens} tokens")
@@ -181,7 +190,7 @@ class ChatScreen(Screen[None]):
             parts.append(f"first token {stats.time_to_first_token:.2f} s")
         if stats.tokens_per_second is not None:
             parts.append(f"{stats.tokens_per_second:.0f} tok/s")
-        self.set_status(" · ".join(parts))
+        self.set_status(*parts)
 
     # ------------------------------------------------------------ actions
 
@@ -289,7 +298,7 @@ class ChatScreen(Screen[None]):
             except ValueError as error:
                 self.notify(str(error), severity="error", markup=False)
                 return
-            self.set_status(app.model_description())
+            self.set_status()
 
     @work(group="dialogs")
     async def action_set_system(self) -> None:

@@ -12,19 +12,18 @@ import asyncio
 import math
 from typing import TYPE_CHECKING, Any
 
-from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Header
 
 from miniagents import InteractionContext, Message, MiniAgent
 from tui.conversation import is_active, pane_context
-from tui.sanitize import visible
 from tui.widgets.agent_pane import AgentPane
 from tui.widgets.prompt import PromptInput
+from tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
     from tui.app import ChatApp
@@ -69,7 +68,7 @@ class PanelScreen(Screen[None]):
         with Container(id="panes"):
             for index, (name, _) in enumerate(self.pane_agents):
                 yield AgentPane(index, name)
-        yield Static(id="panel-status")
+        yield StatusLine(id="panel-status")
         prompt = PromptInput(id="prompt")
         prompt.cursor_blink = not self.app.is_headless
         yield prompt
@@ -78,8 +77,9 @@ class PanelScreen(Screen[None]):
     async def on_mount(self) -> None:  # noqa: D102
         self._layout_panes(self.size.width)
         self.set_status(
-            f"{len(self.pane_agents)} assistants · Enter sends to all · Tab to a pane, then w picks its"
-            " reply, Esc stops it"
+            f"{len(self.pane_agents)} assistants",
+            "Enter sends to all",
+            "Tab to a pane, then w picks its reply, Esc stops it",
         )
         messages = await self.chat_app.history.aload_chat_history()
         for pane in self.panes:
@@ -101,10 +101,10 @@ class PanelScreen(Screen[None]):
         grid.styles.grid_size_columns = columns
         grid.styles.grid_size_rows = math.ceil(count / columns)
 
-    def set_status(self, text: str) -> None:
-        """Show `text` (literally) under the panes."""
-        for status in self.query("#panel-status").results(Static):
-            status.update(Text(visible(text)))
+    def set_status(self, *parts: str) -> None:
+        """Show `parts` (literally, most important first) under the panes."""
+        for status in self.query("#panel-status").results(StatusLine):
+            status.show(*parts)
 
     async def _user_message(self, ctx: InteractionContext, text: str) -> None:
         ctx.reply(Message(text=text, role="user"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from functools import partial
 
 from rich.text import Text
 from textual.containers import Vertical
@@ -11,6 +12,7 @@ from textual.widgets import Static
 from miniagents import Message, MessagePromise, MessageSequencePromise
 from tui.sanitize import visible
 from tui.widgets.chat_log import ChatLog, StreamStats
+from tui.widgets.status_line import StatusLine
 
 
 class AgentPane(Vertical, can_focus=True):
@@ -39,17 +41,17 @@ class AgentPane(Vertical, can_focus=True):
     def compose(self):  # noqa: D102
         yield Static(Text(visible(f"{self.index + 1}. {self.pane_name}")), classes="pane-title")
         yield ChatLog()
-        yield Static(Text("ready"), classes="pane-status")
+        yield StatusLine("ready", classes="pane-status")
 
     @property
     def chat_log(self) -> ChatLog:
         """This pane's message list."""
         return self.query_one(ChatLog)
 
-    def set_status(self, text: str) -> None:
-        """Show `text` (literally) in this pane's status line."""
-        for status in self.query(".pane-status").results(Static):
-            status.update(Text(visible(text)))
+    def set_status(self, *parts: str) -> None:
+        """Show `parts` (literally, most important first) in this pane's status line."""
+        for status in self.query(".pane-status").results(StatusLine):
+            status.show(*parts)
 
     async def show_reply(self, reply: MessageSequencePromise) -> list[Message]:
         """Stream every message of `reply` into this pane (one block per message, titled with its agent)."""
@@ -63,8 +65,9 @@ class AgentPane(Vertical, can_focus=True):
                     str(promise.metadata_so_far.get("agent") or self.pane_name)
                 )
                 self.streaming = promise
+                show_progress = partial(self._show_progress, started, total_tokens)
                 try:
-                    message, stats = await block.stream(promise)
+                    message, stats = await block.stream(promise, show_progress)
                 finally:
                     self.streaming = None
                 messages.append(message)
@@ -73,17 +76,20 @@ class AgentPane(Vertical, can_focus=True):
                 self._show_stats(stats, total_tokens, time.perf_counter() - started)
         except Exception as error:  # shown in this pane; the other panes go on
             await self.chat_log.add_notice(f"Error: {error}", error=True)
-            self.set_status(f"error · {time.perf_counter() - started:.1f} s")
+            self.set_status("error", f"{time.perf_counter() - started:.1f} s")
         return messages
+
+    def _show_progress(self, started: float, tokens_before: int, so_far: StreamStats) -> None:
+        self._show_stats(so_far, tokens_before + so_far.tokens, time.perf_counter() - started)
 
     def _show_stats(self, stats: StreamStats, tokens: int, elapsed: float) -> None:
         parts = []
-        if stats.time_to_first_token is not None:
-            parts.append(f"first {stats.time_to_first_token:.2f} s")
         if stats.tokens_per_second is not None:
             parts.append(f"{stats.tokens_per_second:.0f} tok/s")
         parts += [f"{tokens} tokens", f"{elapsed:.1f} s"]
-        self.set_status(" · ".join(parts))
+        if stats.time_to_first_token is not None:
+            parts.append(f"first token {stats.time_to_first_token:.2f} s")
+        self.set_status(*parts)
 
     def cancel(self) -> bool:
         """Stop this pane's streaming reply (the others go on); whether there was one."""

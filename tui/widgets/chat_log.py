@@ -7,7 +7,7 @@ import re
 import time
 from bisect import bisect_right
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from rich.markdown import Heading
@@ -111,6 +111,27 @@ class StreamStats:
     tokens: int
     time_to_first_token: float | None
     tokens_per_second: float | None
+
+
+@dataclass
+class StreamProgress:
+    """How a reply is streaming so far."""
+
+    started: float
+    tokens: int = 0
+    first_token_at: float | None = None
+
+    def stats(self, now: float) -> StreamStats:
+        """The numbers as of `now` (a `time.perf_counter()` reading); the rate is since the first token."""
+        rate = None
+        if self.first_token_at is not None and self.tokens > 1 and now > self.first_token_at:
+            rate = (self.tokens - 1) / (now - self.first_token_at)
+        ttft = self.first_token_at - self.started if self.first_token_at is not None else None
+        return StreamStats(self.tokens, ttft, rate)
+
+
+PROGRESS_SECONDS = 0.5
+"""How often a streaming reply reports its numbers so far (to a status line)."""
 
 
 class _LeftHeading(Heading):
@@ -290,14 +311,15 @@ class AssistantMessage(Vertical, can_focus=True):
             if error:
                 yield Static(Text(visible(str(error))), classes="error")
 
-    async def stream(self, promise: MessagePromise) -> tuple[Message, StreamStats]:
+    async def stream(
+        self, promise: MessagePromise, on_progress: Callable[[StreamStats], object] | None = None
+    ) -> tuple[Message, StreamStats]:
         """Render `promise` as it streams, a frame at a time; return the message and how it streamed.
 
-        A reply that ends early comes back partial, with its `status`.
+        Once tokens flow, `on_progress` gets the numbers so far every `PROGRESS_SECONDS`. A reply that
+        ends early comes back partial, with its `status`.
         """
-        started = time.perf_counter()
-        first_token_at: float | None = None
-        count = 0
+        progress = StreamProgress(time.perf_counter())
         pending: list[str] = []
         wake = asyncio.Event()
         finished = False
@@ -318,17 +340,23 @@ class AssistantMessage(Vertical, can_focus=True):
                 elif finished:
                     return
 
+        def report() -> None:
+            if on_progress is not None and progress.tokens:
+                on_progress(progress.stats(time.perf_counter()))
+
         writer = asyncio.create_task(write_frames())
+        ticker = self.set_interval(PROGRESS_SECONDS, report)
         try:
             async for token in promise:
-                if first_token_at is None:
-                    first_token_at = time.perf_counter()
-                count += 1
+                if progress.first_token_at is None:
+                    progress.first_token_at = time.perf_counter()
+                progress.tokens += 1
                 pending.append(token)
                 wake.set()
         except Exception:
             pass  # the error is shown below, from the partial message
         finally:
+            ticker.stop()
             finished = True
             wake.set()
             try:
@@ -341,12 +369,7 @@ class AssistantMessage(Vertical, can_focus=True):
         status = getattr(message, "status", None)
         if status in STATUS_WORDS:
             await self.show_status(status, getattr(message, "error", None))
-        ended = time.perf_counter()
-        rate = None
-        if first_token_at is not None and count > 1 and ended > first_token_at:
-            rate = (count - 1) / (ended - first_token_at)
-        ttft = first_token_at - started if first_token_at is not None else None
-        return message, StreamStats(count, ttft, rate)
+        return message, progress.stats(time.perf_counter())
 
     async def show_status(self, status: str, error: str | None = None) -> None:
         """Mark the reply as partial (and show the error, if any)."""

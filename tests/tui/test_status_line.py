@@ -1,0 +1,48 @@
+"""The status line keeps its most important parts when the terminal is narrow."""
+
+import pytest
+from textual.app import App
+
+from tui.widgets.status_line import StatusLine
+
+PARTS = ("120 tok/s", "88 tokens", "0.4 s", "first token 0.00 s")
+
+
+class _Status(App[None]):
+    def __init__(self, width: int) -> None:
+        super().__init__()
+        self.width = width
+
+    def compose(self):
+        line = StatusLine(*PARTS)
+        line.styles.width = self.width
+        yield line
+
+
+@pytest.mark.parametrize(
+    ("width", "shown"),
+    [
+        (80, "120 tok/s · 88 tokens · 0.4 s · first token 0.00 s"),
+        (35, "120 tok/s · 88 tokens · 0.4 s"),
+        (29, "120 tok/s · 88 tokens · 0.4 s"),
+        (28, "120 tok/s · 88 tokens"),
+        (6, "120 t…"),
+    ],
+)
+async def test_parts_that_do_not_fit_are_dropped_from_the_end(width, shown):
+    app = _Status(width)
+    async with app.run_test(size=(100, 5)) as pilot:
+        await pilot.pause()
+        line = app.query_one(StatusLine)
+        rendered = "".join(segment.text for segment in line.render_line(0)).rstrip()
+        assert rendered == shown
+
+
+async def test_parts_are_shown_literally():
+    app = _Status(80)
+    async with app.run_test(size=(100, 5)) as pilot:
+        line = app.query_one(StatusLine)
+        line.show("[bold]model[/]", "\x1b]0;title\x07")
+        await pilot.pause()
+        rendered = "".join(segment.text for segment in line.render_line(0)).rstrip()
+        assert rendered == "[bold]model[/] · \\x1b]0;title\\x07"

@@ -344,6 +344,28 @@ async def test_the_view_follows_new_text_until_the_user_scrolls_up_and_again_at_
         await wait_for(lambda: chat_log.scroll_y == chat_log.max_scroll_y, pilot)  # following again
 
 
+async def test_page_up_and_down_in_the_prompt_scroll_the_conversation(tmp_path):
+    app = ChatApp(Settings(), tmp_path / "chat.md")
+    async with app.run_test(size=(100, 30)) as pilot:
+        long_text = "\n\n".join([_long_markdown()] * 3)
+        app.current_agent = demo_agent.fork(script=[long_text], tokens_per_second=400)
+        await send(pilot, "go")
+        chat_log = app.screen.query_one(ChatLog)
+        await wait_for(lambda: chat_log.max_scroll_y > 40, pilot)
+        await pilot.press("pageup", "pageup")
+        assert isinstance(app.focused, PromptInput)
+        await wait_for(lambda: chat_log.scroll_y < chat_log.max_scroll_y - 30, pilot)
+        held, grown_from = chat_log.scroll_y, chat_log.max_scroll_y
+        await wait_for(lambda: chat_log.max_scroll_y > grown_from + 10, pilot)
+        assert chat_log.scroll_y == held  # reading back: new text does not pull the view down
+        await pilot.press("escape")
+        await wait_for(lambda: len(messages_in(tmp_path / "chat.md")) == 2, pilot)
+        for _ in range(int(chat_log.max_scroll_y // chat_log.size.height) + 2):
+            await pilot.press("pagedown")
+        assert chat_log.scroll_y == chat_log.max_scroll_y
+        assert app.screen.query_one(PromptInput).text == ""  # the keys never reached the prompt
+
+
 async def test_a_long_chat_keeps_only_the_newest_messages_mounted(tmp_path, monkeypatch):
     monkeypatch.setattr(ChatLog, "MAX_MOUNTED", 4)
     path = tmp_path / "chat.md"

@@ -16,6 +16,7 @@ from tui.conversation import pane_context
 from tui.screens.panel import PanelScreen
 from tui.widgets.agent_pane import AgentPane
 from tui.widgets.chat_log import AssistantMessage, UserMessage
+from tui.widgets.prompt import PromptInput
 from tui.widgets.status_line import StatusLine
 
 AGENTS = "tests.tui.panel_agents:"
@@ -102,6 +103,27 @@ async def test_a_pane_shows_its_numbers_while_it_streams(tmp_path):
         await wait_for(lambda: int(str(status.render()).split(" tokens")[0].split(" ")[-1]) > first, pilot)
         assert "tok/s" in str(status.render())
         slow_pane.focus()
+        await pilot.press("escape")
+        await wait_for(lambda: not _busy(app), pilot)
+
+
+async def test_page_up_in_the_prompt_scrolls_every_pane_and_in_a_pane_only_that_one(tmp_path):
+    app = _app(tmp_path, "slow", "slow")
+    async with app.run_test(size=(120, 24)) as pilot:
+        await send(pilot, "go")
+        logs = [pane.chat_log for pane in app.screen.query(AgentPane)]
+        await wait_for(lambda: all(log.max_scroll_y > 15 for log in logs), pilot)
+        await pilot.press("pageup")
+        await wait_for(lambda: all(log.scroll_y < log.max_scroll_y - 5 for log in logs), pilot)
+        app.screen.query(AgentPane)[1].focus()
+        for log in logs:
+            log.scroll_end(animate=False)
+        await pilot.pause()
+        await pilot.press("pageup")
+        await wait_for(lambda: logs[1].scroll_y < logs[1].max_scroll_y - 5, pilot)
+        assert logs[0].scroll_y == logs[0].max_scroll_y
+        await pilot.press("escape")
+        app.screen.query_one(PromptInput).focus()
         await pilot.press("escape")
         await wait_for(lambda: not _busy(app), pilot)
 

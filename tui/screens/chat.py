@@ -194,6 +194,10 @@ class ChatScreen(Screen[None]):
 
     # ------------------------------------------------------------ actions
 
+    def action_scroll_conversation(self, pages: int) -> None:
+        """Scroll the conversation by a page (PageUp/PageDown in the prompt)."""
+        self.chat_log.scroll_pages(pages)
+
     @on(PromptInput.Submitted)
     async def send_prompt(self, event: PromptInput.Submitted) -> None:
         """Send the prompt's text (or, when editing an earlier prompt, resend it edited)."""

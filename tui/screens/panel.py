@@ -40,6 +40,8 @@ class PanelScreen(Screen[None]):
         Binding("escape", "cancel", "Stop (focused pane or all)"),
         Binding("w", "pick_winner", "Pick winner", show=True),
         Binding("ctrl+t", "app.open_transcripts", "Transcripts"),
+        Binding("pageup", "scroll_conversation(-1)", "Scroll up", show=False),
+        Binding("pagedown", "scroll_conversation(1)", "Scroll down", show=False),
     ]
 
     def __init__(self, panes: list[tuple[str, MiniAgent]]) -> None:
@@ -147,6 +149,12 @@ class PanelScreen(Screen[None]):
         while node is not None and not isinstance(node, AgentPane):
             node = node.parent  # type: ignore[assignment]
         return node
+
+    def action_scroll_conversation(self, pages: int) -> None:
+        """Scroll the focused pane by a page, or every pane when the prompt has focus."""
+        pane = self._focused_pane()
+        for candidate in [pane] if pane is not None else self.panes:
+            candidate.chat_log.scroll_pages(pages)
 
     def action_cancel(self) -> None:
         """Stop the focused pane's reply, or every pane's when the prompt has focus."""

@@ -395,6 +395,13 @@ class ChatLog(VerticalScroll):
     def on_mount(self) -> None:  # noqa: D102
         self.anchor()
 
+    def scroll_pages(self, pages: int) -> None:
+        """Scroll by a page up (`pages` < 0) or down; back at the bottom, the view follows new text again."""
+        if pages < 0:
+            self.scroll_page_up(animate=False)
+        else:
+            self.scroll_page_down(animate=False)
+
     async def _add(self, widget: Static | Vertical) -> None:
         await self.mount(widget)
         messages = [child for child in self.children if isinstance(child, UserMessage | AssistantMessage)]

@@ -5,12 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from textual import events
+from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import TextArea
 
 
 class PromptInput(TextArea):
-    """The prompt. Pasted text is inserted literally and never sent on its own."""
+    """The prompt. Pasted text is inserted literally and never sent on its own.
+
+    PageUp and PageDown scroll the conversation (the screen's `scroll_conversation` action), so the
+    reader never has to leave the prompt to read back.
+    """
+
+    BINDINGS = [  # noqa: RUF012
+        Binding("pageup", "screen.scroll_conversation(-1)", "Scroll up", show=False),
+        Binding("pagedown", "screen.scroll_conversation(1)", "Scroll down", show=False),
+    ]
 
     DEFAULT_CSS = """
     PromptInput {

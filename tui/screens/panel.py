@@ -150,17 +150,20 @@ class PanelScreen(Screen[None]):
             node = node.parent  # type: ignore[assignment]
         return node
 
+    def _panes_in_reach(self) -> list[AgentPane]:
+        """The focused pane, or every pane when the focus is outside them (on the prompt)."""
+        pane = self._focused_pane()
+        return [pane] if pane is not None else self.panes
+
     def action_scroll_conversation(self, pages: int) -> None:
         """Scroll the focused pane by a page, or every pane when the prompt has focus."""
-        pane = self._focused_pane()
-        for candidate in [pane] if pane is not None else self.panes:
-            candidate.chat_log.scroll_pages(pages)
+        for pane in self._panes_in_reach():
+            pane.chat_log.scroll_pages(pages)
 
     def action_cancel(self) -> None:
         """Stop the focused pane's reply, or every pane's when the prompt has focus."""
-        pane = self._focused_pane()
-        for candidate in [pane] if pane is not None else self.panes:
-            candidate.cancel()
+        for pane in self._panes_in_reach():
+            pane.cancel()
 
     async def action_pick_winner(self) -> None:
         """Continue the conversation with the focused pane's last reply; the others become alternatives."""

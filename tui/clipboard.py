@@ -7,10 +7,13 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
+from textual.actions import SkipAction
 from textual.app import App
+from textual.screen import Screen
 
-__all__ = ["copy_text"]
+__all__ = ["copy_selection", "copy_text"]
 
 _TOOLS = (("wl-copy",), ("xclip", "-selection", "clipboard"), ("xsel", "--clipboard", "--input"), ("pbcopy",))
 
@@ -39,6 +42,14 @@ async def copy_text(app: App[object], text: str) -> str:
             return f"Copied {len(text)} characters (terminal clipboard and {command[0]})."
     path = await asyncio.to_thread(_write_private, text)
     return f"Copied {len(text)} characters to the terminal clipboard; also saved in {path}."
+
+
+async def copy_selection(screen: Screen[Any]) -> None:
+    """Copy the text selected with the mouse on `screen` and say where it went (skips when none is)."""
+    text = screen.get_selected_text()
+    if not text:
+        raise SkipAction()
+    screen.notify(await copy_text(screen.app, text), markup=False)
 
 
 def _write_private(text: str) -> Path:

@@ -296,19 +296,44 @@ async def test_a_very_long_reply_keeps_few_pieces_drawn_yet_draws_every_line_rig
             return [(segment.text, segment.style) for segment in strip]
 
         width = body.size.width
-        expected = [segments(line) for piece in body.pieces for line in body._render_piece(piece, width)]
+        rendered = [line for piece in body.pieces for line in body._render_piece(piece, width)]
+        # simplified (same-style runs joined), and with each cell's offset for mouse selection
+        expected = [segments(line.simplify().apply_offsets(0, y)) for y, line in enumerate(rendered)]
         assert body.size.height == len(expected)
         for order in (list(range(len(expected))), list(reversed(range(len(expected))))):
             assert [segments(body.render_line(y)) for y in order] == [expected[y] for y in order]
         assert len(body._drawn) <= ReplyBody.KEPT_PIECES < len(body.pieces)
 
 
+async def _reply_with_code(pilot, path) -> ReplyBody:
+    """Ask the demo model for its reply with a code block; its body once the reply is saved."""
+    await send(pilot, "show me some code")
+    await wait_for(lambda: len(messages_in(path)) == 2, pilot)
+    return pilot.app.screen.query_one(ReplyBody)
+
+
+async def test_text_selected_with_the_mouse_in_a_reply_is_highlighted_and_copied(tmp_path):
+    app = ChatApp(Settings(tokens_per_second=0), tmp_path / "chat.md")
+    async with app.run_test(size=(100, 40)) as pilot:
+        body = await _reply_with_code(pilot, tmp_path / "chat.md")
+        shown = ["".join(segment.text for segment in body.render_line(y)).rstrip() for y in range(3)]
+        await pilot.mouse_down(body, offset=(2, 0))
+        await pilot.hover(body, offset=(6, 2))
+        await pilot.mouse_up(body, offset=(6, 2))
+        expected = "\n".join([shown[0][2:], shown[1], shown[2][:7]])
+        assert app.screen.get_selected_text() == expected
+        selection = app.screen.get_component_rich_style("screen--selection")
+        assert all(
+            segment.style and segment.style.bgcolor == selection.bgcolor for segment in body.render_line(1)
+        )
+        await pilot.press("ctrl+c")
+        assert app.clipboard == expected
+
+
 async def test_a_reply_is_drawn_again_in_the_colours_of_a_new_theme(tmp_path):
     app = ChatApp(Settings(tokens_per_second=0), tmp_path / "chat.md")
     async with app.run_test(size=(100, 40)) as pilot:
-        await send(pilot, "show me some code")
-        await wait_for(lambda: len(messages_in(tmp_path / "chat.md")) == 2, pilot)
-        piece = app.screen.query_one(ReplyBody)
+        piece = await _reply_with_code(pilot, tmp_path / "chat.md")
 
         def styles() -> set:
             return {segment.style for y in range(piece.size.height) for segment in piece.render_line(y)}

@@ -20,7 +20,7 @@ from textual.widgets import Footer, Header
 
 from miniagents import InteractionContext, Message, MessagePromise, MiniAgent
 from miniagents.ext.llm.base import RetryNotice
-from tui.clipboard import copy_text
+from tui.clipboard import copy_selection, copy_text
 from tui.conversation import is_active
 from tui.screens.dialogs import InputDialog
 from tui.widgets.chat_log import AssistantMessage, ChatLog, StreamStats, UserMessage, code_blocks
@@ -58,6 +58,7 @@ class ChatScreen(Screen[None]):
         Binding("ctrl+s", "set_system", "System prompt"),
         Binding("ctrl+l", "copy_last", "Copy reply"),
         Binding("ctrl+t", "app.open_transcripts", "Transcripts"),
+        Binding("ctrl+c,super+c", "copy_selection", "Copy selected text", show=False),
     ]
 
     def __init__(self) -> None:
@@ -193,6 +194,10 @@ class ChatScreen(Screen[None]):
         self.set_status(*parts)
 
     # ------------------------------------------------------------ actions
+
+    async def action_copy_selection(self) -> None:
+        """Copy the text selected with the mouse (Ctrl+C), with the clipboard fallbacks."""
+        await copy_selection(self)
 
     def action_scroll_conversation(self, pages: int) -> None:
         """Scroll the conversation by a page (PageUp/PageDown in the prompt)."""

@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header
 
 from miniagents import InteractionContext, Message, MiniAgent
+from tui.clipboard import copy_selection
 from tui.conversation import is_active, pane_context
 from tui.widgets.agent_pane import AgentPane
 from tui.widgets.prompt import PromptInput
@@ -40,6 +41,7 @@ class PanelScreen(Screen[None]):
         Binding("escape", "cancel", "Stop (focused pane or all)"),
         Binding("w", "pick_winner", "Pick winner", show=True),
         Binding("ctrl+t", "app.open_transcripts", "Transcripts"),
+        Binding("ctrl+c,super+c", "copy_selection", "Copy selected text", show=False),
         Binding("pageup", "scroll_conversation(-1)", "Scroll up", show=False),
         Binding("pagedown", "scroll_conversation(1)", "Scroll down", show=False),
     ]
@@ -154,6 +156,10 @@ class PanelScreen(Screen[None]):
         """The focused pane, or every pane when the focus is outside them (on the prompt)."""
         pane = self._focused_pane()
         return [pane] if pane is not None else self.panes
+
+    async def action_copy_selection(self) -> None:
+        """Copy the text selected with the mouse (Ctrl+C), with the clipboard fallbacks."""
+        await copy_selection(self)
 
     def action_scroll_conversation(self, pages: int) -> None:
         """Scroll the focused pane by a page, or every pane when the prompt has focus."""

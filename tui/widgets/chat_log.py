@@ -12,11 +12,14 @@ from dataclasses import dataclass
 
 from rich.markdown import Heading
 from rich.markdown import Markdown as RichMarkdown
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from rich.theme import Theme as RichTheme
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.geometry import Size
+from textual.selection import Selection
 from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static
@@ -183,18 +186,23 @@ class ReplyBody(Widget):
 
     def _settle(self, index: int) -> None:
         """Count the lines of piece `index`, now that it no longer grows."""
-        self._starts.append(self._settled_height)
-        self._settled_height += len(self._piece_lines(index))
+        first = self._settled_height
+        self._starts.append(first)
+        self._settled_height += len(self._piece_lines(index, first))
 
-    def _piece_lines(self, index: int) -> list[Strip]:
-        """The lines of piece `index` at the cached width and theme, rendered if not kept."""
+    def _piece_lines(self, index: int, first: int) -> list[Strip]:
+        """The lines of piece `index`, which starts at line `first`, at the cached width and theme.
+
+        They are rendered if not kept. Each line carries its offsets, for selecting text with the mouse.
+        """
         assert self._key is not None
         source = self.pieces[index]
         kept = self._drawn.get(index)
         if kept is not None and kept[0] == source:
             self._drawn.move_to_end(index)
             return kept[1]
-        lines = self._render_piece(source, self._key[0])
+        rendered = self._render_piece(source, self._key[0])
+        lines = [line.simplify().apply_offsets(0, first + number) for number, line in enumerate(rendered)]
         self._drawn[index] = (source, lines)
         self._drawn.move_to_end(index)
         while len(self._drawn) > self.KEPT_PIECES:
@@ -225,26 +233,56 @@ class ReplyBody(Widget):
         if not width:
             return 0
         self._use(width)
-        return self._settled_height + len(self._piece_lines(len(self.pieces) - 1))
+        return self._settled_height + len(self._piece_lines(len(self.pieces) - 1, self._settled_height))
+
+    def _piece_at(self, y: int) -> tuple[int, int]:
+        """The piece that line `y` belongs to, and the reply's line where that piece starts."""
+        if y >= self._settled_height:
+            return len(self.pieces) - 1, self._settled_height
+        index = bisect_right(self._starts, y) - 1
+        return index, self._starts[index]
 
     def render_line(self, y: int) -> Strip:  # noqa: D102
         width = self.size.width
         if not width:
             return Strip.blank(0)
         self._use(width)
-        if y >= self._settled_height:
-            index, first = len(self.pieces) - 1, self._settled_height
-        else:
-            index = bisect_right(self._starts, y) - 1
-            first = self._starts[index]
-        lines = self._piece_lines(index)
-        if y - first < len(lines):
-            return lines[y - first]
-        return Strip.blank(width, self.rich_style)
+        index, first = self._piece_at(y)
+        lines = self._piece_lines(index, first)
+        line = lines[y - first] if y - first < len(lines) else Strip.blank(width, self.rich_style)
+        selection = self.text_selection
+        if selection is not None and (span := selection.get_span(y)) is not None:
+            line = _highlighted(line, span, self.screen.get_component_rich_style("screen--selection"))
+        return line
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        """The text under `selection`, as shown (wrapped lines, list bullets), for copying."""
+        if not self.size.width:
+            return None
+        self._use(self.size.width)
+        firsts = [*self._starts, self._settled_height]
+        shown = [
+            "".join(segment.text for segment in line).rstrip()
+            for index, first in enumerate(firsts)
+            for line in self._piece_lines(index, first)
+        ]
+        return selection.extract("\n".join(shown)), "\n"
+
+    def selection_updated(self, selection: Selection | None) -> None:  # noqa: D102
+        self.refresh()
 
     def notify_style_update(self) -> None:  # noqa: D102
         super().notify_style_update()
         self._key = None  # colours come from the styles: render again
+
+
+def _highlighted(line: Strip, span: tuple[int, int], style: Style) -> Strip:
+    """`line` with the cells from `span[0]` to `span[1]` (-1: the end) drawn in `style` on top."""
+    end = line.cell_length if span[1] == -1 else min(span[1], line.cell_length)
+    start = min(span[0], end)
+    before, inside, after = line.divide([start, end, line.cell_length])
+    marked = [Segment(text, base + style if base else style, control) for text, base, control in inside]
+    return Strip.join([before, Strip(marked, inside.cell_length), after])
 
 
 class UserMessage(Static, can_focus=True):

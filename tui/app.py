@@ -34,6 +34,10 @@ _PALETTE = {
     "switch_model": ("Switch model", "Choose the model for the next replies (Ctrl+O)"),
     "set_system": ("Set system prompt", "Set or remove the system prompt (Ctrl+S)"),
     "copy_last": ("Copy last reply", "Copy the last reply (Ctrl+L)"),
+    "compare_models": (
+        "Compare models side by side",
+        "Send the next prompts to several models at once, each in its own pane (Ctrl+N)",
+    ),
     "app.open_transcripts": (
         "Open transcripts",
         "Browse, search, reopen, rename, delete saved chats (Ctrl+T)",
@@ -99,6 +103,10 @@ class ChatApp(App[int]):
         specs = self.panel_specs()
         if len(specs) < 2:
             return ChatScreen()
+        return self._panel_screen(specs)
+
+    def _panel_screen(self, specs: list[dict[str, str]]) -> PanelScreen:
+        """The panel view for `specs`, which the transcript records (to reopen the same panes)."""
         panes = []
         for item in specs:
             agent = (
@@ -111,6 +119,20 @@ class ChatApp(App[int]):
             self.run_worker(self.history.aset_fields(panel=specs), group="fields")
         self.sub_title = f"{len(panes)} assistants side by side · {self.transcript}"
         return PanelScreen(panes)
+
+    def compare_models(self, model_specs: list[str]) -> None:
+        """Go on with this conversation in the panel view, one pane per model of `model_specs`.
+
+        The switch happens on the app's own queue, after the caller (a worker of the chat screen,
+        which the switch takes down) has returned.
+
+        Raises:
+            ConfigError: not 2 to `MAX_PANES` models, or one that names no known provider.
+        """
+        if not 2 <= len(model_specs) <= MAX_PANES:
+            raise ConfigError(f"Give 2 to {MAX_PANES} models, separated by spaces.")
+        screen = self._panel_screen([{"kind": "model", "spec": spec} for spec in model_specs])
+        self.call_later(self.switch_screen, screen)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The command palette: every chat action, besides Textual's own commands."""

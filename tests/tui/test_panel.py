@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 import pytest
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from miniagents import Message
 from miniagents.transcript_format import read_transcript_file
@@ -13,6 +13,8 @@ from tui.agent_loader import AgentLoadError, load_agent
 from tui.app import ChatApp
 from tui.config import Settings
 from tui.conversation import pane_context
+from tui.screens.chat import ChatScreen
+from tui.screens.dialogs import InputDialog
 from tui.screens.panel import PanelScreen
 from tui.widgets.agent_pane import AgentPane
 from tui.widgets.chat_log import AssistantMessage, UserMessage
@@ -126,6 +128,51 @@ async def test_page_up_in_the_prompt_scrolls_every_pane_and_in_a_pane_only_that_
         app.screen.query_one(PromptInput).focus()
         await pilot.press("escape")
         await wait_for(lambda: not _busy(app), pilot)
+
+
+async def _answer_dialog(pilot, text: str) -> None:
+    app = pilot.app
+    await wait_for(lambda: isinstance(app.screen, InputDialog), pilot)
+    app.screen.query_one("#answer", Input).value = text
+    await pilot.press("enter")
+
+
+async def test_a_chat_goes_on_side_by_side_with_compare_models_and_reopens_so(tmp_path):
+    path = tmp_path / "chat.md"
+    app = ChatApp(Settings(tokens_per_second=0, models=["demo"]), path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "first question")
+        await wait_for(lambda: len(messages_in(path)) == 2, pilot)
+        await pilot.press("ctrl+n")
+        await _answer_dialog(pilot, "demo")  # one model is not a comparison
+        await wait_for(lambda: any("2 to 6 models" in str(n.message) for n in app._notifications), pilot)
+        assert isinstance(app.screen, ChatScreen)
+        await pilot.press("ctrl+n")
+        await _answer_dialog(pilot, "demo nonsense:model")
+        await wait_for(lambda: any("nonsense" in str(n.message) for n in app._notifications), pilot)
+        assert isinstance(app.screen, ChatScreen)
+        await pilot.press("ctrl+n")
+        await _answer_dialog(pilot, "demo, demo")
+        await wait_for(lambda: isinstance(app.screen, PanelScreen), pilot)
+        panes = list(app.screen.query(AgentPane))
+        assert len(panes) == 2
+        await wait_for(lambda: all(len(pane.query(AssistantMessage)) == 1 for pane in panes), pilot)
+        earlier = messages_in(path)[1].text
+        assert [_pane_texts(app, i) for i in range(2)] == [[earlier], [earlier]]  # the chat so far, in both
+        await send(pilot, "second question")
+        await wait_for(lambda: len(messages_in(path)) == 5, pilot)
+        await wait_for(lambda: not _busy(app), pilot)
+    _, reply, *rest = messages_in(path)
+    assert getattr(reply, "branch", None) is None
+    assert [m.text for m in rest if m.role == "user"] == ["second question"]
+    assert sorted(m.branch for m in rest if m.role == "assistant") == [0, 1]
+    context = pane_context(messages_in(path), 1)
+    assert [m.text for m in context][:3] == ["first question", reply.text, "second question"]
+    reopened = ChatApp(Settings(tokens_per_second=0), path)
+    async with reopened.run_test(size=(120, 40)) as pilot:
+        await wait_for(lambda: isinstance(reopened.screen, PanelScreen), pilot)
+        await wait_for(lambda: len(reopened.screen.query(AssistantMessage)) == 4, pilot)
+        assert _pane_texts(reopened, 0)[0] == _pane_texts(reopened, 1)[0] == reply.text
 
 
 async def test_pick_a_winner_then_every_pane_continues_from_it_and_reopens(tmp_path):

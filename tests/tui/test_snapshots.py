@@ -124,7 +124,7 @@ def test_command_palette(snap_compare, in_tmp):
         for key in "re":
             await pilot.press(key)
         commands = palette.query_one(CommandList)
-        await wait_for(lambda: commands.option_count == 4 and not palette._show_busy, pilot)
+        await wait_for(lambda: commands.option_count == 5 and not palette._show_busy, pilot)
         await pilot.pause(0.2)
 
     assert snap_compare(_app(), terminal_size=SIZE, run_before=run_before)

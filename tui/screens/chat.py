@@ -57,6 +57,7 @@ class ChatScreen(Screen[None]):
         Binding("ctrl+o", "switch_model", "Model"),
         Binding("ctrl+s", "set_system", "System prompt"),
         Binding("ctrl+l", "copy_last", "Copy reply"),
+        Binding("ctrl+n", "compare_models", "Compare"),
         Binding("ctrl+t", "app.open_transcripts", "Transcripts"),
         Binding("ctrl+c,super+c", "copy_selection", "Copy selected text", show=False),
     ]
@@ -289,6 +290,27 @@ class ChatScreen(Screen[None]):
         replies = list(self.chat_log.query(AssistantMessage))
         if replies:
             self.notify(await copy_text(self.app, replies[-1].text), markup=False)
+
+    @work(group="dialogs")
+    async def action_compare_models(self) -> None:
+        """Go on in the panel view: ask which models, then one pane per model, this conversation kept."""
+        if self._streaming is not None:
+            self.notify("Wait until the reply has finished (or stop it with Esc), then compare.")
+            return
+        app = self.chat_app
+        answer = await app.push_screen_wait(
+            InputDialog(
+                "Models to compare, 2 to 6, separated by spaces (demo, local, openai:<model>,"
+                " anthropic:<model>):",
+                value=f"{app.model_spec} demo",
+            )
+        )
+        if answer is None:
+            return
+        try:
+            app.compare_models(answer.replace(",", " ").split())
+        except ValueError as error:
+            self.notify(str(error), title="Cannot compare", severity="error", markup=False)
 
     @work(group="dialogs")
     async def action_switch_model(self) -> None:

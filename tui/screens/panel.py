@@ -21,7 +21,7 @@ from textual.widgets import Footer, Header
 
 from miniagents import InteractionContext, Message, MiniAgent
 from tui.clipboard import copy_selection
-from tui.conversation import is_active, pane_context
+from tui.conversation import pane_context, pane_history
 from tui.widgets.agent_pane import AgentPane
 from tui.widgets.prompt import PromptInput
 from tui.widgets.status_line import StatusLine
@@ -87,13 +87,7 @@ class PanelScreen(Screen[None]):
         )
         messages = await self.chat_app.history.aload_chat_history()
         for pane in self.panes:
-            shown = [
-                m
-                for m in messages
-                if is_active(m)
-                and (getattr(m, "role", None) != "assistant" or getattr(m, "branch", None) == pane.index)
-            ]
-            await pane.show_history(shown)
+            await pane.show_history(pane_history(messages, pane.index))
 
     def on_resize(self, event: events.Resize) -> None:  # noqa: D102
         self._layout_panes(event.size.width)

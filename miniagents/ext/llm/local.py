@@ -12,6 +12,7 @@ import asyncio
 import atexit
 import importlib.resources
 import importlib.util
+import logging
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -22,6 +23,8 @@ from miniagents.ext.llm.base import chat_turns
 
 if TYPE_CHECKING:
     from llama_cpp import Llama
+
+logger = logging.getLogger("miniagents.llm.local")
 
 if importlib.util.find_spec("llama_cpp") is None:
     # llama_cpp itself is imported on first use, in the worker thread: it takes about 250 ms.
@@ -106,7 +109,8 @@ async def _generate(
     def put(kind: str, value: Any) -> None:
         loop.call_soon_threadsafe(queue.put_nowait, (kind, value))
 
-    def work() -> None:
+    def work() -> tuple[str | None, int] | None:
+        """Generate in this worker thread; return why it ended and after how many tokens."""
         try:
             model = _load()
             with _generate_lock:
@@ -130,8 +134,10 @@ async def _generate(
                         put("token", text)
                     finish = choice.get("finish_reason") or finish
             put("end", {"stop_reason": finish, "usage": {"output_tokens": count}})
+            return finish, count
         except BaseException as error:  # delivered to the async side and raised there
             put("error", error)
+            return None
 
     worker = loop.run_in_executor(None, work)
     try:
@@ -150,4 +156,6 @@ async def _generate(
                 raise value
     finally:
         stop.set()  # a cancelled reply stops generating after the current token
-        await asyncio.shield(worker)
+        outcome = await asyncio.shield(worker)
+        if outcome is not None:
+            logger.debug("local generation ended (%s) after %d tokens", *outcome)

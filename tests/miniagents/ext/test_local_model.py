@@ -5,8 +5,8 @@ skipped; elsewhere they are skipped when the extra is not installed.
 """
 
 import asyncio
+import logging
 import os
-import time
 
 import pytest
 
@@ -37,7 +37,8 @@ async def test_generates_real_text_token_by_token():
     assert message.time_to_first_token_s > 0
 
 
-async def test_cancelling_stops_generation_quickly():
+async def test_cancelling_stops_the_generation_thread_at_the_next_token(caplog):
+    caplog.set_level(logging.DEBUG, logger="miniagents.llm.local")
     async with MiniAgents():
         first_token = asyncio.Event()
 
@@ -48,8 +49,10 @@ async def test_cancelling_stops_generation_quickly():
 
         task = asyncio.create_task(consume())
         await asyncio.wait_for(first_token.wait(), 60)
-        cancelled_at = time.monotonic()
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-    assert time.monotonic() - cancelled_at < 1.0  # the context waited for the generation thread to stop
+    # leaving the context waited for the generation thread, which saw the stop flag and ended early
+    ended = [record.args for record in caplog.records if "local generation ended" in record.getMessage()]
+    assert ended and ended[-1][0] == "cancelled", ended
+    assert ended[-1][1] < 400

@@ -36,7 +36,6 @@ class AgentPane(Vertical, can_focus=True):
         self.index = index
         self.pane_name = name
         self.streaming: MessagePromise | None = None
-        self.stats: StreamStats | None = None
 
     def compose(self):  # noqa: D102
         yield Static(Text(visible(f"{self.index + 1}. {self.pane_name}")), classes="pane-title")
@@ -72,7 +71,6 @@ class AgentPane(Vertical, can_focus=True):
                     self.streaming = None
                 messages.append(message)
                 total_tokens += stats.tokens
-                self.stats = stats
                 self._show_stats(stats, total_tokens, time.perf_counter() - started)
         except Exception as error:  # shown in this pane; the other panes go on
             await self.chat_log.add_notice(f"Error: {error}", error=True)

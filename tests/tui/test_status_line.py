@@ -3,6 +3,7 @@
 import pytest
 from textual.app import App
 
+from tui.widgets.chat_log import StreamStats
 from tui.widgets.status_line import StatusLine
 
 PARTS = ("120 tok/s", "88 tokens", "0.4 s", "first token 0.00 s")
@@ -46,3 +47,11 @@ async def test_parts_are_shown_literally():
         await pilot.pause()
         rendered = "".join(segment.text for segment in line.render_line(0)).rstrip()
         assert rendered == "[bold]model[/] · \\x1b]0;title\\x07"
+
+
+def test_a_replys_numbers_come_most_important_first():
+    stats = StreamStats(tokens=88, time_to_first_token=0.004, tokens_per_second=119.6)
+    assert stats.status_parts() == ["120 tok/s", "88 tokens", "first token 0.00 s"]
+    with_count = ["120 tok/s", "90 tokens", "0.4 s", "first token 0.00 s"]
+    assert stats.status_parts(tokens=90, elapsed=0.44) == with_count
+    assert StreamStats(0, None, None).status_parts(elapsed=2) == ["0 tokens", "2.0 s"]

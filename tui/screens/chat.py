@@ -178,21 +178,11 @@ class ChatScreen(Screen[None]):
         self.set_status(*self._retrying)
 
     def _show_progress(self, so_far: StreamStats) -> None:
-        parts = ["streaming…", f"{so_far.tokens} tokens"]
-        if so_far.tokens_per_second is not None:
-            parts.append(f"{so_far.tokens_per_second:.0f} tok/s")
-        self.set_status(*parts)
+        self.set_status("streaming…", *so_far.status_parts())
 
     def _show_reply_status(self, message: Message, stats: StreamStats) -> None:
-        parts = []
         usage = getattr(message, "usage", None)
-        output_tokens = getattr(usage, "output_tokens", None) if usage is not None else None
-        parts.append(f"{output_tokens if output_tokens is not None else stats.tokens} tokens")
-        if stats.time_to_first_token is not None:
-            parts.append(f"first token {stats.time_to_first_token:.2f} s")
-        if stats.tokens_per_second is not None:
-            parts.append(f"{stats.tokens_per_second:.0f} tok/s")
-        self.set_status(*parts)
+        self.set_status(*stats.status_parts(getattr(usage, "output_tokens", None)))
 
     # ------------------------------------------------------------ actions
 

@@ -81,13 +81,7 @@ class AgentPane(Vertical, can_focus=True):
         self._show_stats(so_far, tokens_before + so_far.tokens, time.perf_counter() - started)
 
     def _show_stats(self, stats: StreamStats, tokens: int, elapsed: float) -> None:
-        parts = []
-        if stats.tokens_per_second is not None:
-            parts.append(f"{stats.tokens_per_second:.0f} tok/s")
-        parts += [f"{tokens} tokens", f"{elapsed:.1f} s"]
-        if stats.time_to_first_token is not None:
-            parts.append(f"first token {stats.time_to_first_token:.2f} s")
-        self.set_status(*parts)
+        self.set_status(*stats.status_parts(tokens, elapsed))
 
     def cancel(self) -> bool:
         """Stop this pane's streaming reply (the others go on); whether there was one."""

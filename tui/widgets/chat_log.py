@@ -115,6 +115,22 @@ class StreamStats:
     time_to_first_token: float | None
     tokens_per_second: float | None
 
+    def status_parts(self, tokens: int | None = None, elapsed: float | None = None) -> list[str]:
+        """These numbers for a status line, most important first.
+
+        The rate, the tokens (`tokens` when given, such as the provider's count), `elapsed` seconds
+        when given, then the time to first token.
+        """
+        parts = []
+        if self.tokens_per_second is not None:
+            parts.append(f"{self.tokens_per_second:.0f} tok/s")
+        parts.append(f"{self.tokens if tokens is None else tokens} tokens")
+        if elapsed is not None:
+            parts.append(f"{elapsed:.1f} s")
+        if self.time_to_first_token is not None:
+            parts.append(f"first token {self.time_to_first_token:.2f} s")
+        return parts
+
 
 @dataclass
 class StreamProgress:

@@ -65,6 +65,23 @@ async def test_three_panes_answer_the_same_prompt_in_parallel(tmp_path):
     ]
 
 
+async def test_panes_stand_in_one_row_when_wide_and_in_a_grid_when_narrow(tmp_path):
+    app = ChatApp(Settings(tokens_per_second=0, models=["demo"] * 4), tmp_path / "panel.md")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await wait_for(lambda: len(app.screen.query(AgentPane)) == 4, pilot)
+
+        def rows_and_columns() -> tuple[int, int]:
+            regions = [pane.region for pane in app.screen.query(AgentPane)]
+            return len({region.y for region in regions}), len({region.x for region in regions})
+
+        await wait_for(lambda: rows_and_columns() == (1, 4), pilot)
+        await pilot.resize_terminal(90, 40)
+        await wait_for(lambda: rows_and_columns() == (2, 2), pilot)
+        assert all(pane.region.width >= 40 for pane in app.screen.query(AgentPane))
+        await pilot.resize_terminal(60, 40)
+        await wait_for(lambda: rows_and_columns() == (4, 1), pilot)
+
+
 async def test_an_error_in_one_pane_leaves_the_others_running(tmp_path):
     app = _app(tmp_path, "failing", "alpha")
     async with app.run_test(size=(120, 40)) as pilot:

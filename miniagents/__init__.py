@@ -9,7 +9,7 @@ Layers (imports only go downward):
 """
 
 from miniagents.agents import InteractionContext, MiniAgent, miniagent
-from miniagents.chat_history import ChatHistory, ChatHistoryMD, InMemoryChatHistory, TranscriptWriteError
+from miniagents.chat_history import ChatHistory, ChatHistoryMD, InMemoryChatHistory
 from miniagents.errors import (
     AgentCallError,
     AgentDefinitionError,
@@ -26,14 +26,21 @@ from miniagents.errors import (
     PromisingError,
     ReplyError,
     StopLoop,
+    TranscriptError,
+    TranscriptFormatError,
+    TranscriptWriteError,
+    UnsafeNameError,
+    UsageError,
 )
 from miniagents.messages import (
     INCOMPLETE,
     INTERRUPTED,
     Message,
+    MessageInput,
     MessagePromise,
     MessageSequence,
     MessageSequencePromise,
+    MetadataUpdate,
 )
 from miniagents.miniagents import MiniAgents
 from miniagents.promising.frozen import Frozen
@@ -62,9 +69,11 @@ __all__ = [
     "LLMStatusError",
     "LLMStreamError",
     "Message",
+    "MessageInput",
     "MessagePromise",
     "MessageSequence",
     "MessageSequencePromise",
+    "MetadataUpdate",
     "MiniAgent",
     "MiniAgents",
     "MiniAgentsError",
@@ -73,7 +82,11 @@ __all__ = [
     "PromisingError",
     "ReplyError",
     "StopLoop",
+    "TranscriptError",
+    "TranscriptFormatError",
     "TranscriptWriteError",
+    "UnsafeNameError",
+    "UsageError",
     "__version__",
     "achain_loop",
     "adialog_loop",

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterable, Awaitable, Callable, Mapping
 from typing import Any, Concatenate, overload
 
 from miniagents.errors import AgentCallError, AgentDefinitionError
-from miniagents.messages import MessagePromise, MessageSequencePromise
+from miniagents.messages import MessageInput, MessagePromise, MessageSequencePromise, Token
 from miniagents.miniagents import MiniAgents
 from miniagents.promising.errors import PromiseCancelledError
 from miniagents.sink import MessageSink, to_message_sequence
@@ -31,7 +31,7 @@ class InteractionContext:
         """The input messages, streaming message by message."""
         self._reply = reply
 
-    def reply(self, messages: Any) -> None:
+    def reply(self, messages: MessageInput) -> None:
         """Send messages as (part of) this agent's reply; it returns at once.
 
         Accepts a `str`, `Message`, `dict` of message fields, `MessagePromise`,
@@ -44,7 +44,7 @@ class InteractionContext:
         """
         self._reply.put(messages)
 
-    def reply_tokens(self, tokens: AsyncIterable[str | Mapping[str, Any]], **metadata: Any) -> MessagePromise:
+    def reply_tokens(self, tokens: AsyncIterable[Token], **metadata: Any) -> MessagePromise:
         """Reply with one message streamed from an async iterator of tokens, and return its promise.
 
         The iterator is drained in the background at once; consumers see each token as it comes.
@@ -148,7 +148,7 @@ class MiniAgent:
             **{**self._defaults, **kwargs},
         )
 
-    def inquire(self, messages: Any = None, **kwargs: Any) -> MessageSequencePromise:
+    def inquire(self, messages: MessageInput = None, **kwargs: Any) -> MessageSequencePromise:
         """Call the agent and return its reply at once, while the agent runs in the background.
 
         Args:

@@ -14,16 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from miniagents.agents import InteractionContext, MiniAgent
+from miniagents.errors import TranscriptWriteError
 from miniagents.messages import INTERRUPTED, Message
 from miniagents.transcript_format import read_transcript_file, render_front_matter, render_message
 
 __all__ = ["ChatHistory", "ChatHistoryMD", "InMemoryChatHistory", "TranscriptWriteError"]
 
 logger = logging.getLogger("miniagents.chat_history")
-
-
-class TranscriptWriteError(OSError):
-    """A transcript could not be saved; the message names the path and the reason."""
 
 
 class ChatHistory(ABC):

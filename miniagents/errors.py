@@ -1,22 +1,27 @@
-"""Errors raised by MiniAgents.
+"""Errors raised by MiniAgents: one tree, one root.
 
 ```
 Exception
-├── PromisingError                     (miniagents.promising: the layer below agents)
-│   ├── NoActiveContextError           used outside `async with MiniAgents():`
-│   ├── PromiseFinishedError           appended to a stream that has ended
-│   ├── PromiseCancelledError          the producer of a reply or message was cancelled
-│   └── MiniAgentsError                misuse of the agent layer
-│       ├── AgentDefinitionError       `@miniagent` on something that cannot be an agent
-│       ├── AgentCallError             `inquire()`/`fork()` with arguments the agent does not take
-│       ├── ReplyError                 `ctx.reply()` with a value that is not a message, or after finishing
-│       └── ChainError                 a malformed agent chain for `achain_loop`
-├── LLMError                           a language model provider failed (names provider and cause)
-│   ├── LLMConfigError                 no API key, no SDK, no model: nothing was sent
-│   ├── LLMStatusError                 the provider answered with an HTTP error status
-│   ├── LLMConnectionError             the provider could not be reached
-│   ├── LLMStreamError                 the reply stream broke after it had started
-│   └── LLMIdleTimeoutError            the reply stream went silent for longer than the idle timeout
+├── MiniAgentsError                    the root: `except MiniAgentsError` catches anything MiniAgents raises
+│   ├── PromisingError                 (miniagents.promising: the layer below agents)
+│   │   ├── NoActiveContextError       used outside `async with MiniAgents():`
+│   │   ├── PromiseFinishedError       appended to a stream that has ended
+│   │   └── PromiseCancelledError      the producer of a reply or message was cancelled
+│   ├── UsageError                     the caller used the agent layer the wrong way
+│   │   ├── AgentDefinitionError       `@miniagent` on something that cannot be an agent
+│   │   ├── AgentCallError             `inquire()`/`fork()` with arguments the agent does not take
+│   │   ├── ReplyError                 `ctx.reply()` with a value that is not a message, or after finishing
+│   │   └── ChainError                 a malformed agent chain for `achain_loop`
+│   ├── LLMError                       a language model provider failed (names provider and cause)
+│   │   ├── LLMConfigError             no API key, no SDK, no model: nothing was sent
+│   │   ├── LLMStatusError             the provider answered with an HTTP error status
+│   │   ├── LLMConnectionError         the provider could not be reached
+│   │   ├── LLMStreamError             the reply stream broke after it had started
+│   │   └── LLMIdleTimeoutError        the reply stream went silent for longer than the idle timeout
+│   └── TranscriptError                a Markdown transcript could not be used
+│       ├── TranscriptWriteError       saving failed (also an `OSError`); nothing in memory is lost
+│       ├── TranscriptFormatError      the file is not a transcript at all (also a `ValueError`)
+│       └── UnsafeNameError            a name would reach outside the transcripts folder (also a `ValueError`)
 └── StopLoop                           not an error: raised by an agent to end a loop normally
 ```
 
@@ -27,6 +32,7 @@ original exception, with its type and message, at its position in the reply stre
 from __future__ import annotations
 
 from miniagents.promising.errors import (
+    MiniAgentsError,
     NoActiveContextError,
     PromiseCancelledError,
     PromiseFinishedError,
@@ -50,30 +56,35 @@ __all__ = [
     "PromisingError",
     "ReplyError",
     "StopLoop",
+    "TranscriptError",
+    "TranscriptFormatError",
+    "TranscriptWriteError",
+    "UnsafeNameError",
+    "UsageError",
 ]
 
 
-class MiniAgentsError(PromisingError):
-    """Base class of errors about using agents and messages the wrong way."""
+class UsageError(MiniAgentsError):
+    """Base class of errors about using agents and messages the wrong way (the caller's mistake)."""
 
 
-class AgentDefinitionError(MiniAgentsError):
+class AgentDefinitionError(UsageError):
     """`@miniagent` was applied to a function that cannot be an agent."""
 
 
-class AgentCallError(MiniAgentsError):
+class AgentCallError(UsageError):
     """An agent was called or forked with arguments its function does not accept."""
 
 
-class ReplyError(MiniAgentsError):
+class ReplyError(UsageError):
     """`InteractionContext.reply()` got something it cannot send, or was called after the reply ended."""
 
 
-class ChainError(MiniAgentsError):
+class ChainError(UsageError):
     """`achain_loop()` got a chain it cannot run."""
 
 
-class LLMError(Exception):
+class LLMError(MiniAgentsError):
     """A language model provider failed; the message names the provider, the cause and what to do."""
 
     def __init__(self, provider: str, message: str) -> None:
@@ -107,6 +118,22 @@ class LLMStreamError(LLMError):
 
 class LLMIdleTimeoutError(LLMError):
     """No data arrived from the provider for longer than the idle timeout."""
+
+
+class TranscriptError(MiniAgentsError):
+    """Base class of errors about Markdown transcripts; the message names the file."""
+
+
+class TranscriptWriteError(TranscriptError, OSError):
+    """A transcript could not be saved; the message names the path and the reason."""
+
+
+class TranscriptFormatError(TranscriptError, ValueError):
+    """The file is not a readable MiniAgents transcript at all (nothing in it could be loaded)."""
+
+
+class UnsafeNameError(TranscriptError, ValueError):
+    """A transcript name would reach outside the transcripts folder (or is not a plain file name)."""
 
 
 class StopLoop(Exception):

@@ -8,8 +8,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from miniagents.promising.errors import PromiseCancelledError
 from miniagents.promising.frozen import Frozen
@@ -19,9 +19,12 @@ __all__ = [
     "INCOMPLETE",
     "INTERRUPTED",
     "Message",
+    "MessageInput",
     "MessagePromise",
     "MessageSequence",
     "MessageSequencePromise",
+    "MetadataUpdate",
+    "Token",
 ]
 
 INCOMPLETE = "incomplete"
@@ -29,6 +32,14 @@ INCOMPLETE = "incomplete"
 
 INTERRUPTED = "interrupted"
 """`Message.status` of a reply that was cancelled part-way (for example with Esc in the TUI)."""
+
+
+MetadataUpdate: TypeAlias = Mapping[str, Any]
+"""A mapping in a token stream: merged into the streamed message's metadata instead of its text
+(for a stop reason or usage known only at the end)."""
+
+Token: TypeAlias = str | MetadataUpdate
+"""What a message's token stream yields: text (`str`) or a `MetadataUpdate`."""
 
 
 class Message(Frozen):
@@ -67,7 +78,7 @@ class MessagePromise(StreamedPromise[str, Message]):
         self,
         message: Message | None = None,
         *,
-        tokens: AsyncIterable[str | Mapping[str, Any]] | None = None,
+        tokens: AsyncIterable[Token] | None = None,
         message_class: type[Message] = Message,
         **metadata: Any,
     ) -> None:
@@ -88,9 +99,10 @@ class MessagePromise(StreamedPromise[str, Message]):
             self._done = True
             self._resolved = message
         else:
-            super().__init__(tokens)  # type: ignore[arg-type]
+            super().__init__(tokens)
 
     def _produce_item(self, item: Any) -> None:
+        """Append a text token; merge a `MetadataUpdate` into the metadata."""
         if isinstance(item, str):
             self.append(item)
         else:
@@ -172,3 +184,23 @@ class MessageSequencePromise(StreamedPromise[MessagePromise, MessageSequence]):
     async def aresolve_messages(self) -> tuple[Message, ...]:
         """Wait for every message and return them as a tuple."""
         return tuple(await self)
+
+
+MessageInput: TypeAlias = (
+    str
+    | Message
+    | Mapping[str, Any]
+    | Frozen
+    | MessagePromise
+    | MessageSequencePromise
+    | AsyncIterable[Any]
+    | Iterable[Any]
+    | None
+)
+"""Anything that can stand for messages: what `MiniAgent.inquire()`, `InteractionContext.reply()`,
+`achain_loop()`, `join_messages()` and `split_messages()` accept.
+
+A `str` or `Message`, a `dict` of message fields, any other `Frozen` model, a `MessagePromise`, a
+`MessageSequencePromise` (another agent's reply, say), and sync or async iterables of these, nested
+to any depth. `None` stands for no messages.
+"""

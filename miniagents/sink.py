@@ -16,7 +16,7 @@ from collections.abc import AsyncIterable, Iterable, Mapping
 from typing import Any
 
 from miniagents.errors import ReplyError
-from miniagents.messages import Message, MessagePromise, MessageSequencePromise
+from miniagents.messages import Message, MessageInput, MessagePromise, MessageSequencePromise
 from miniagents.promising.context import PromisingContext
 from miniagents.promising.errors import PromiseCancelledError
 from miniagents.promising.frozen import Frozen
@@ -41,7 +41,7 @@ class MessageSink:
         """Whether `close()` was called (pieces may still be on their way into the sequence)."""
         return self._close_requested
 
-    def put(self, piece: Any) -> None:
+    def put(self, piece: MessageInput) -> None:
         """Add a piece (see the module docstring for what is accepted).
 
         Raises:
@@ -147,7 +147,7 @@ def _check_type(piece: Any) -> None:
     )
 
 
-def to_message_sequence(messages: Any) -> MessageSequencePromise:
+def to_message_sequence(messages: MessageInput) -> MessageSequencePromise:
     """Turn messages of any accepted shape into a `MessageSequencePromise` (as is, if it already is one)."""
     if isinstance(messages, MessageSequencePromise):
         return messages

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from miniagents.chat_history import write_atomically
+from miniagents.errors import UnsafeNameError
 from miniagents.transcript_format import (
     ParsedTranscript,
     TranscriptFormatError,
@@ -31,10 +32,6 @@ __all__ = [
     "retitle_transcript",
     "search_transcripts",
 ]
-
-
-class UnsafeNameError(ValueError):
-    """A transcript name would reach outside the transcripts folder (or is not a plain file name)."""
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from miniagents.errors import TranscriptFormatError
 from miniagents.messages import Message
 
 __all__ = [
@@ -58,10 +59,6 @@ FORMAT_VERSION = 1
 _HEADER = re.compile(r"^<!-- message (.*) -->\n", re.MULTILINE)
 _CLOSING = "\n<!-- /message -->\n"
 _FRONT_KEY = "miniagents-transcript"
-
-
-class TranscriptFormatError(ValueError):
-    """The file is not a readable MiniAgents transcript at all (nothing in it could be loaded)."""
 
 
 @dataclass

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from miniagents.agents import MiniAgent
 from miniagents.chat_history import ChatHistory
 from miniagents.errors import ChainError, StopLoop
-from miniagents.messages import MessagePromise, MessageSequencePromise
+from miniagents.messages import Message, MessageInput, MessagePromise, MessageSequencePromise
 from miniagents.miniagents import MiniAgents
 from miniagents.promising.errors import PromiseCancelledError
 from miniagents.promising.sentinels import AWAIT, CLEAR, Sentinel
@@ -18,7 +18,7 @@ from miniagents.sink import to_message_sequence
 __all__ = ["achain_loop", "adialog_loop", "join_messages", "split_messages"]
 
 
-async def achain_loop(agents: Sequence[MiniAgent | Sentinel], initial_input: Any = None) -> None:
+async def achain_loop(agents: Sequence[MiniAgent | Sentinel], initial_input: MessageInput = None) -> None:
     """Call the agents of a chain one after another, forever: each gets the previous one's reply.
 
     The last agent's reply is the first agent's input on the next round (`initial_input` on the
@@ -43,7 +43,7 @@ async def achain_loop(agents: Sequence[MiniAgent | Sentinel], initial_input: Any
             "an agent chain needs at least one AWAIT, or it would start agents forever without waiting"
             " for any of them: e.g. `achain_loop([user_agent, AWAIT, assistant_agent])`"
         )
-    messages: Any = initial_input
+    messages: MessageInput = initial_input
     while True:
         for agent in agents:
             if agent is AWAIT:
@@ -62,7 +62,9 @@ async def adialog_loop(
     user_agent: MiniAgent,
     assistant_agent: MiniAgent,
     chat_history: ChatHistory | None = None,
-    initial_input: Any = None,
+    initial_input: MessageInput = None,
+    *,
+    select_history: Callable[[tuple[Message, ...]], MessageInput] | None = None,
 ) -> None:
     """Alternate between a user agent and an assistant agent until one of them raises `StopLoop`.
 
@@ -70,13 +72,27 @@ async def adialog_loop(
     user's reply is complete. Without `chat_history` this is
     `achain_loop([user_agent, AWAIT, assistant_agent])`: the assistant sees only the user's last
     reply. With it, both sides are recorded (roles `user` and `assistant` where messages have none)
-    and the assistant receives the whole history each turn.
+    and the assistant receives the saved history each turn.
+
+    A user agent that replies with no message asks for the assistant's turn again on the same
+    history: together with `select_history` that is how a chat regenerates a reply or resends an
+    edited prompt (mark the replaced messages, leave them out, reply with the new prompt or nothing).
+
+    Args:
+        user_agent: the person's side; its input is the assistant's last reply (`initial_input` on
+            the first turn).
+        assistant_agent: the assistant's side.
+        chat_history: where both sides are recorded; without it the assistant gets only the user's
+            last reply.
+        initial_input: the user agent's input on the first turn.
+        select_history: given every saved message, returns the ones the assistant is sent this turn
+            (default: all of them). Only used with `chat_history`.
     """
     if chat_history is None:
         await achain_loop([user_agent, AWAIT, assistant_agent], initial_input=initial_input)
         return
     log = chat_history.logging_agent
-    assistant_reply: Any = initial_input
+    assistant_reply: MessageInput = initial_input
     while True:
         user_reply = log.inquire(user_agent.inquire(assistant_reply), role="user")
         try:
@@ -84,11 +100,12 @@ async def adialog_loop(
         except StopLoop:
             return
         history = await chat_history.aload_chat_history()
-        assistant_reply = log.inquire(assistant_agent.inquire(history), role="assistant")
+        conversation = history if select_history is None else select_history(history)
+        assistant_reply = log.inquire(assistant_agent.inquire(conversation), role="assistant")
 
 
 def join_messages(
-    messages: Any,
+    messages: MessageInput,
     delimiter: str = "\n\n",
     strip_leading_newlines: bool = False,
     **metadata: Any,
@@ -123,7 +140,7 @@ def join_messages(
 
 
 def split_messages(
-    messages: Any,
+    messages: MessageInput,
     delimiter: str = "\n\n",
     code_block_delimiter: str | None = "```",
     **metadata: Any,

@@ -5,6 +5,7 @@ Nothing here knows about agents or messages; `miniagents` builds those on top of
 
 from miniagents.promising.context import PromisingContext
 from miniagents.promising.errors import (
+    MiniAgentsError,
     NoActiveContextError,
     PromiseCancelledError,
     PromiseFinishedError,
@@ -20,6 +21,7 @@ __all__ = [
     "DEFAULT",
     "NO_VALUE",
     "Frozen",
+    "MiniAgentsError",
     "NoActiveContextError",
     "Promise",
     "PromiseCancelledError",

@@ -9,7 +9,6 @@ cancelled too. Leaving the context waits for every task it still owns.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import contextvars
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
@@ -130,8 +129,7 @@ class PromisingContext:
             self.resources.clear()
             self._log_unretrieved_errors()
             if self._token is not None:
-                with contextlib.suppress(ValueError):  # exited from another task's context (a UI app)
-                    PromisingContext._current.reset(self._token)
+                PromisingContext._current.reset(self._token)
                 self._token = None
         await self._let_released_generators_close()
 
@@ -166,6 +164,11 @@ class PromisingContext:
             if not closing:
                 return
             await asyncio.wait(closing, timeout=_GENERATOR_CLOSE_SECONDS)
+
+    @property
+    def active_tasks(self) -> tuple[asyncio.Task[Any], ...]:
+        """The tasks this context owns that have not finished yet (none once it has exited)."""
+        return tuple(task for task in self._tasks if not task.done())
 
     def add_exit_callback(self, callback: Callable[[], Awaitable[object]]) -> None:
         """Run `await callback()` when the context exits, after its tasks are done (last added, first run)."""

@@ -1,16 +1,21 @@
-"""Errors of the promise layer.
+"""Errors of the promise layer, and `MiniAgentsError`, the root of every error the package raises.
 
 ```
-PromisingError
-├── NoActiveContextError       a promise or task was used outside any PromisingContext
-├── PromiseFinishedError       an item was appended to a stream that already ended
-└── PromiseCancelledError      the work producing a promise was cancelled
+MiniAgentsError                    (the root: `except MiniAgentsError` catches anything MiniAgents raises)
+└── PromisingError
+    ├── NoActiveContextError       a promise or task was used outside any PromisingContext
+    ├── PromiseFinishedError       an item was appended to a stream that already ended
+    └── PromiseCancelledError      the work producing a promise was cancelled
 ```
+
+The root lives here, in the lowest layer, so that every layer above can hang its errors under it;
+`miniagents.errors` draws the whole tree.
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "MiniAgentsError",
     "NoActiveContextError",
     "PromiseCancelledError",
     "PromiseFinishedError",
@@ -18,7 +23,11 @@ __all__ = [
 ]
 
 
-class PromisingError(Exception):
+class MiniAgentsError(Exception):
+    """Base class of every error MiniAgents raises (see the tree in `miniagents.errors`)."""
+
+
+class PromisingError(MiniAgentsError):
     """Base class of every error raised by `miniagents.promising`."""
 
 

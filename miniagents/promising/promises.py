@@ -28,12 +28,14 @@ class StreamedPromise(Generic[T, R]):
 
     __slots__ = ("_context", "_done", "_error", "_items", "_producer", "_resolved", "_waiters")
 
-    def __init__(self, source: AsyncIterable[T] | None = None, *, items: Iterable[T] = ()) -> None:
+    def __init__(self, source: AsyncIterable[object] | None = None, *, items: Iterable[T] = ()) -> None:
         """Create a streamed promise.
 
         Args:
             source: an async iterable to drain in the background; `None` for a promise fed with
-                `append()`/`finish()` (or one that is already complete, see `items`).
+                `append()`/`finish()` (or one that is already complete, see `items`). Each of its
+                values goes through `_produce_item()`, which appends it as is unless a subclass
+                says otherwise.
             items: items that are in the stream from the start.
         """
         self._items: list[T] = list(items)
@@ -98,7 +100,7 @@ class StreamedPromise(Generic[T, R]):
                 if not waiter.done():
                     waiter.set_result(None)
 
-    async def _drain(self, source: AsyncIterable[T]) -> None:
+    async def _drain(self, source: AsyncIterable[object]) -> None:
         iterator = aiter(source)
         try:
             append = self._produce_item

@@ -429,7 +429,7 @@ async def test_cancelling_the_caller_cancels_the_agents_it_started():
             await task
         await asyncio.wait_for(closed.wait(), 1)
         await asyncio.sleep(0)
-        assert not [t for t in context._tasks if not t.done()]
+        assert not context.active_tasks
 
 
 async def test_other_consumers_of_a_cancelled_stream_see_promise_cancelled_error():
@@ -472,7 +472,7 @@ async def test_body_error_cancels_running_agents_and_nothing_is_left():
             forever.inquire()
             await asyncio.sleep(0)
             raise CustomError("body failed")
-    assert not context._tasks
+    assert not context.active_tasks
 
 
 async def test_contexts_cannot_be_reentered():

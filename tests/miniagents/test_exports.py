@@ -45,3 +45,29 @@ def test_spec_import_paths(module, names):
     imported = importlib.import_module(module)
     for name in names:
         assert hasattr(imported, name), f"{module}.{name}"
+
+
+def test_every_error_the_package_defines_hangs_under_one_root():
+    import inspect
+
+    import miniagents.errors as errors
+
+    classes = [
+        value
+        for value in vars(errors).values()
+        if inspect.isclass(value) and value.__module__.startswith("miniagents")
+    ]
+    assert len(classes) > 15
+    for cls in classes:
+        if cls is errors.StopLoop:
+            assert not issubclass(cls, errors.MiniAgentsError)  # a normal end of a loop, not an error
+        else:
+            assert issubclass(cls, errors.MiniAgentsError), cls
+    for name in cls_names_in_docstring(errors.__doc__):
+        assert hasattr(errors, name), name
+
+
+def cls_names_in_docstring(doc):
+    import re
+
+    return re.findall(r"── (\w+)", doc)

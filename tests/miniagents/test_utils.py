@@ -135,7 +135,7 @@ async def test_cancelling_a_loop_caller_cancels_the_agents():
             await task
         for _ in range(3):
             await asyncio.sleep(0)
-        assert not [t for t in context._tasks if not t.done()]
+        assert not context.active_tasks
 
 
 # ---------------------------------------------------------------- join

@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import inspect
-import os
 from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
 from miniagents.agents import InteractionContext, miniagent
 from miniagents.errors import LLMConfigError
-from miniagents.ext.llm.base import (
-    DEFAULT_IDLE_TIMEOUT,
-    DEFAULT_MAX_RETRIES,
-    RetryNotice,
-    TruncatedStreamError,
-    chat_turns,
-    reply_from_provider,
-    shared_client,
-)
+from miniagents.ext.llm.base import DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_RETRIES, RetryNotice, chat_turns
+from miniagents.ext.llm.provider import STOP_REASON, Provider
+from miniagents.messages import Token
 
 try:
     import anthropic
@@ -27,8 +20,8 @@ except ImportError as _error:  # pragma: no cover - anthropic is a core dependen
 
 __all__ = ["DEFAULT_ANTHROPIC_MAX_TOKENS", "DEFAULT_ANTHROPIC_MODEL", "anthropic_agent"]
 
-PROVIDER = "Anthropic"
-KEY_ENV = "ANTHROPIC_API_KEY"
+_ANTHROPIC = Provider("Anthropic", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", anthropic)
+
 DEFAULT_ANTHROPIC_MODEL = "claude-sonnet-4-5"
 DEFAULT_ANTHROPIC_MAX_TOKENS = 4096
 """Anthropic requires `max_tokens`; this is used when none is given."""
@@ -68,19 +61,15 @@ async def anthropic_agent(
         client: an `anthropic.AsyncAnthropic` to use instead of the shared one.
         **params: any other messages-API parameter, passed through.
     """
-    base_url = base_url or os.environ.get("ANTHROPIC_BASE_URL") or None
-    api_key = api_key or os.environ.get(KEY_ENV) or None
-    api: anthropic.AsyncAnthropic
-    if client is not None:
-        api = client
-    else:
-        if api_key is None:
-            raise LLMConfigError(PROVIDER, f"no API key. Set {KEY_ENV} (in the environment or a .env file).")
-        key = api_key
-        api = shared_client(
-            ("anthropic", base_url, key),
-            lambda: anthropic.AsyncAnthropic(api_key=key, base_url=base_url, max_retries=0),
+    if "stream" in params:
+        raise LLMConfigError(
+            _ANTHROPIC.name,
+            "`stream` is not a parameter here: replies always stream (await one for the whole message).",
         )
+    api_key, base_url = _ANTHROPIC.settings(api_key, base_url)
+    api: anthropic.AsyncAnthropic = client or _ANTHROPIC.shared_client(
+        api_key, base_url, lambda key, url: anthropic.AsyncAnthropic(api_key=key, base_url=url, max_retries=0)
+    )
     system_parts = [system] if system else []
     messages: list[dict[str, str]] = []
     for role, text in chat_turns(await ctx.messages):
@@ -97,10 +86,10 @@ async def anthropic_agent(
         request["temperature"] = temperature
     request = _split_extra_body(request)
 
-    async def attempt() -> AsyncGenerator[str | dict[str, Any]]:
+    async def attempt() -> AsyncGenerator[Token]:
         stream = await api.messages.create(**request, stream=True)
         input_tokens = 0
-        finished = False
+        ending: dict[str, Any] = {}
         async with stream:
             async for event in stream:
                 if event.type == "content_block_delta":
@@ -109,24 +98,19 @@ async def anthropic_agent(
                 elif event.type == "message_start":
                     input_tokens = event.message.usage.input_tokens
                     yield {"model": event.message.model or model}
-                elif event.type == "message_stop":
-                    finished = True
                 elif event.type == "message_delta":
-                    yield {
-                        "stop_reason": event.delta.stop_reason,
+                    ending = {
                         "usage": {"input_tokens": input_tokens, "output_tokens": event.usage.output_tokens},
+                        STOP_REASON: event.delta.stop_reason,
                     }
-        if not finished:
-            raise TruncatedStreamError("the server closed the stream before saying it was finished")
+                elif event.type == "message_stop":
+                    yield {STOP_REASON: None, **ending}  # the reply is complete only once this arrives
 
-    reply_from_provider(
+    _ANTHROPIC.reply(
         ctx,
-        anthropic,
-        provider=PROVIDER,
-        key_env=KEY_ENV,
+        attempt,
         api_key=api_key,
         model=model,
-        attempt=attempt,
         max_retries=max_retries,
         idle_timeout=idle_timeout,
         on_retry=on_retry,

@@ -6,21 +6,14 @@ like; such servers usually need no key.
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
 from miniagents.agents import InteractionContext, miniagent
 from miniagents.errors import LLMConfigError
-from miniagents.ext.llm.base import (
-    DEFAULT_IDLE_TIMEOUT,
-    DEFAULT_MAX_RETRIES,
-    RetryNotice,
-    TruncatedStreamError,
-    chat_turns,
-    reply_from_provider,
-    shared_client,
-)
+from miniagents.ext.llm.base import DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_RETRIES, RetryNotice, chat_turns
+from miniagents.ext.llm.provider import STOP_REASON, Provider
+from miniagents.messages import Token
 
 try:
     import openai
@@ -29,9 +22,9 @@ except ImportError as _error:  # pragma: no cover - openai is a core dependency
 
 __all__ = ["DEFAULT_OPENAI_MODEL", "openai_agent"]
 
-PROVIDER = "OpenAI"
-KEY_ENV = "OPENAI_API_KEY"
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
+
+_OPENAI = Provider("OpenAI", "OPENAI_API_KEY", "OPENAI_BASE_URL", openai, key_needed_with_base_url=False)
 
 
 @miniagent(alias="openai")
@@ -65,23 +58,15 @@ async def openai_agent(
         client: an `openai.AsyncOpenAI` to use instead of the shared one.
         **params: any other chat-completions parameter, passed through.
     """
-    base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None
-    api_key = api_key or os.environ.get(KEY_ENV) or None
-    api: openai.AsyncOpenAI
-    if client is not None:
-        api = client
-    else:
-        if api_key is None and base_url is None:
-            raise LLMConfigError(
-                PROVIDER,
-                f"no API key. Set {KEY_ENV} (in the environment or a .env file), or set OPENAI_BASE_URL"
-                " to an OpenAI-compatible server.",
-            )
-        key = api_key or "no-key-needed"
-        api = shared_client(
-            ("openai", base_url, key),
-            lambda: openai.AsyncOpenAI(api_key=key, base_url=base_url, max_retries=0),
+    if "stream" in params:
+        raise LLMConfigError(
+            _OPENAI.name,
+            "`stream` is not a parameter here: replies always stream (await one for the whole message).",
         )
+    api_key, base_url = _OPENAI.settings(api_key, base_url)
+    api: openai.AsyncOpenAI = client or _OPENAI.shared_client(
+        api_key, base_url, lambda key, url: openai.AsyncOpenAI(api_key=key, base_url=url, max_retries=0)
+    )
     turns = chat_turns(await ctx.messages)
     messages: list[dict[str, str]] = [{"role": "system", "content": system}] if system else []
     messages += [{"role": role, "content": text} for role, text in turns]
@@ -91,11 +76,10 @@ async def openai_agent(
     if max_tokens is not None:
         request["max_tokens"] = max_tokens
 
-    async def attempt() -> AsyncGenerator[str | dict[str, Any]]:
+    async def attempt() -> AsyncGenerator[Token]:
         stream = await api.chat.completions.create(
             **request, stream=True, stream_options={"include_usage": True}
         )
-        finished = False
         async with stream:
             async for chunk in stream:
                 if chunk.choices:
@@ -103,8 +87,7 @@ async def openai_agent(
                     if choice.delta.content:
                         yield choice.delta.content
                     if choice.finish_reason:
-                        finished = True
-                        yield {"stop_reason": choice.finish_reason, "model": chunk.model or model}
+                        yield {STOP_REASON: choice.finish_reason, "model": chunk.model or model}
                 if chunk.usage is not None:
                     yield {
                         "usage": {
@@ -112,17 +95,12 @@ async def openai_agent(
                             "output_tokens": chunk.usage.completion_tokens,
                         }
                     }
-        if not finished:
-            raise TruncatedStreamError("the server closed the stream before saying it was finished")
 
-    reply_from_provider(
+    _OPENAI.reply(
         ctx,
-        openai,
-        provider=PROVIDER,
-        key_env=KEY_ENV,
+        attempt,
         api_key=api_key,
         model=model,
-        attempt=attempt,
         max_retries=max_retries,
         idle_timeout=idle_timeout,
         on_retry=on_retry,

@@ -68,4 +68,4 @@ async def test_cancel_stops_streaming():
         with pytest.raises(asyncio.CancelledError):
             await task
         await asyncio.sleep(0.01)
-        assert not [t for t in context._tasks if not t.done()]
+        assert not context.active_tasks

@@ -224,7 +224,7 @@ async def test_cancelling_the_consumer_closes_the_http_stream(provider, llm_serv
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-        while [t for t in context._tasks if not t.done()]:
+        while context.active_tasks:
             await asyncio.sleep(0.01)
         assert time.monotonic() - cancelled_at < 1
 

@@ -1,0 +1,275 @@
+"""What the HTTP providers (`openai_agent`, `anthropic_agent`) share, written once.
+
+A provider module builds its request and reads its SDK's stream events into tokens and metadata
+updates; `Provider` does the rest: finding the key and base URL, sharing one client per context,
+retrying transient failures before the first token, the idle timeout, noticing a stream that ends
+without its finish reason, and turning SDK and transport exceptions into `LLMError`s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+import time
+from collections.abc import AsyncGenerator, Callable
+from contextlib import aclosing
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import httpx2
+
+from miniagents.agents import InteractionContext
+from miniagents.errors import (
+    LLMConfigError,
+    LLMConnectionError,
+    LLMError,
+    LLMIdleTimeoutError,
+    LLMStatusError,
+    LLMStreamError,
+)
+from miniagents.ext.llm.base import TRANSIENT_STATUSES, RetryNotice, redact
+from miniagents.messages import Token
+from miniagents.miniagents import MiniAgents
+
+__all__ = ["STOP_REASON", "Provider", "retry_after_seconds"]
+
+logger = logging.getLogger("miniagents.llm")
+
+STOP_REASON = "stop_reason"
+"""The metadata key a provider's event reader yields once the provider says the reply is finished.
+A stream that ends without it broke off (a proxy or a server cut it) and is not a complete reply."""
+
+_MAX_RETRY_AFTER = 60.0
+
+_SDK_STATUS_PREFIX = re.compile(r"^Error code: \d+ - ")
+
+
+class _TruncatedStreamError(Exception):
+    """The stream ended without the provider's finish reason."""
+
+
+@dataclass(frozen=True)
+class _Failure:
+    retryable: bool
+    error: LLMError
+    retry_after: float | None = None
+
+
+@dataclass(frozen=True)
+class Provider:
+    """One HTTP provider: its name, where its settings come from and its SDK's error classes."""
+
+    name: str
+    """The provider's name in messages, e.g. `"OpenAI"`."""
+    key_env: str
+    """The environment variable that holds the API key."""
+    base_url_env: str
+    """The environment variable that holds a base URL (another server speaking the same API)."""
+    sdk: ModuleType
+    """The SDK module; it defines `APIStatusError`, `APIConnectionError` and `APIError`."""
+    key_needed_with_base_url: bool = True
+    """Whether a server at a custom base URL needs a key too (OpenAI-compatible local servers do not)."""
+
+    def settings(self, api_key: str | None, base_url: str | None) -> tuple[str | None, str | None]:
+        """The key and base URL to use: the ones given, else the environment's."""
+        return api_key or os.environ.get(self.key_env) or None, base_url or os.environ.get(
+            self.base_url_env
+        ) or None
+
+    def shared_client(
+        self, api_key: str | None, base_url: str | None, create: Callable[[str, str | None], Any]
+    ) -> Any:
+        """The client the current `MiniAgents` context shares for this key and base URL.
+
+        `create(key, base_url)` makes it the first time; it is closed when the context exits, so
+        connections are reused across calls and nothing is left open afterwards.
+
+        Raises:
+            LLMConfigError: there is no key (and, where that is enough, no base URL either).
+        """
+        if api_key is None and (self.key_needed_with_base_url or base_url is None):
+            fix = f"Set {self.key_env} (in the environment or a .env file)"
+            if not self.key_needed_with_base_url:
+                fix += f", or set {self.base_url_env} to a compatible server"
+            raise LLMConfigError(self.name, f"no API key. {fix}.")
+        key = api_key or "no-key-needed"
+        context = MiniAgents.get_current()
+        resource_key = (self.name, base_url, key)
+        client = context.resources.get(resource_key)
+        if client is None:
+            client = context.resources[resource_key] = create(key, base_url)
+            context.add_exit_callback(client.close)
+        return client
+
+    def reply(
+        self,
+        ctx: InteractionContext,
+        attempt: Callable[[], AsyncGenerator[Token]],
+        *,
+        api_key: str | None,
+        model: str,
+        max_retries: int,
+        idle_timeout: float | None,
+        on_retry: Callable[[RetryNotice], object] | None,
+    ) -> None:
+        """Reply with the assistant message that `attempt()` streams.
+
+        `attempt()` makes one request and yields its text tokens and metadata updates, among them
+        `STOP_REASON` when the provider says the reply is complete. Transient failures before the
+        first token are retried (honouring Retry-After); once a token is out, a failure ends the
+        message with an `LLMError` and the tokens so far.
+        """
+        ctx.reply_tokens(
+            self._stream(attempt, api_key, max_retries, idle_timeout, on_retry),
+            role="assistant",
+            agent=ctx.agent.alias,
+            provider=self.name.lower(),
+            model=model,
+        )
+
+    async def _stream(
+        self,
+        attempt: Callable[[], AsyncGenerator[Token]],
+        api_key: str | None,
+        max_retries: int,
+        idle_timeout: float | None,
+        on_retry: Callable[[RetryNotice], object] | None,
+    ) -> AsyncGenerator[Token]:
+        started_at = time.perf_counter()
+        max_attempts = max(1, max_retries + 1)
+        for attempt_number in range(1, max_attempts + 1):
+            streamed = False
+            try:
+                async with aclosing(self._checked(attempt(), idle_timeout)) as items:
+                    async for item in items:
+                        if not streamed and isinstance(item, str):
+                            streamed = True
+                            yield {"time_to_first_token_s": round(time.perf_counter() - started_at, 4)}
+                        yield item
+                return
+            except LLMIdleTimeoutError:
+                raise
+            except Exception as error:
+                failure = self._classify(error, streamed, api_key)
+                if failure is None:
+                    raise
+                if streamed or not failure.retryable or attempt_number == max_attempts:
+                    raise failure.error from error
+                delay = (
+                    failure.retry_after
+                    if failure.retry_after is not None
+                    else min(0.5 * 2 ** (attempt_number - 1), 8.0)
+                )
+                if delay > _MAX_RETRY_AFTER:
+                    raise failure.error from error
+                logger.info(
+                    "%s; retrying in %.1f s (attempt %d of %d)",
+                    failure.error,
+                    delay,
+                    attempt_number + 1,
+                    max_attempts,
+                )
+                if on_retry is not None:
+                    on_retry(RetryNotice(self.name, attempt_number, max_attempts, delay, str(failure.error)))
+                await asyncio.sleep(delay)
+
+    async def _checked(
+        self, items: AsyncGenerator[Token], idle_timeout: float | None
+    ) -> AsyncGenerator[Token]:
+        """`items` with the idle timeout around each one, and the check that the stream was finished."""
+        finished = False
+        async with aclosing(items):
+            iterator = aiter(items)
+            while True:
+                timeout = asyncio.timeout(idle_timeout or None)
+                try:
+                    async with timeout:
+                        item = await anext(iterator)
+                except StopAsyncIteration:
+                    break
+                except TimeoutError:
+                    if not timeout.expired():
+                        raise
+                    raise LLMIdleTimeoutError(
+                        self.name,
+                        f"no data for {idle_timeout:g} s, so the reply was ended"
+                        " (the idle timeout is a setting)",
+                    ) from None
+                if not isinstance(item, str) and STOP_REASON in item:
+                    finished = True
+                yield item
+        if not finished:
+            raise _TruncatedStreamError("the server closed the stream before saying it was finished")
+
+    def _classify(self, error: BaseException, streamed: bool, api_key: str | None) -> _Failure | None:
+        """Map an SDK or transport exception (and whether tokens were already sent) to a `_Failure`."""
+        provider, sdk = self.name, self.sdk
+        message = redact(str(getattr(error, "message", None) or error), api_key)
+        message = _SDK_STATUS_PREFIX.sub("", message)  # the status is named in our own words
+        if isinstance(error, _TruncatedStreamError):
+            if streamed:
+                return _Failure(False, LLMStreamError(provider, f"the stream broke off part-way: {message}"))
+            return _Failure(True, LLMConnectionError(provider, f"the stream broke off: {message}"))
+        if isinstance(error, sdk.APIStatusError):
+            status = int(getattr(error, "status_code", 0) or 0)
+            if status in (0, 200) or streamed:  # an error event inside a stream that had started
+                return _Failure(False, LLMStreamError(provider, f"the stream failed part-way: {message}"))
+            headers = getattr(getattr(error, "response", None), "headers", None)
+            retryable = status in TRANSIENT_STATUSES
+            return _Failure(
+                retryable,
+                LLMStatusError(provider, _status_message(status, message, self.key_env), status, retryable),
+                retry_after_seconds(headers) if retryable else None,
+            )
+        if isinstance(error, sdk.APIConnectionError):
+            if streamed:
+                return _Failure(False, LLMStreamError(provider, f"the connection broke part-way: {message}"))
+            return _Failure(True, LLMConnectionError(provider, f"could not reach the server: {message}"))
+        if isinstance(error, sdk.APIError) or streamed:
+            return _Failure(
+                False,
+                LLMStreamError(provider, f"the stream failed part-way: {type(error).__name__}: {message}"),
+            )
+        if isinstance(error, httpx2.TransportError):
+            return _Failure(
+                True,
+                LLMConnectionError(provider, f"the connection failed: {type(error).__name__}: {message}"),
+            )
+        return None
+
+
+def retry_after_seconds(headers: Any) -> float | None:
+    """Read `retry-after-ms` or `retry-after` (seconds) from response headers, if present and sane."""
+    if headers is None:
+        return None
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        value = headers.get(name)
+        if value is not None:
+            try:
+                seconds = float(value) * scale
+            except ValueError:
+                continue
+            if seconds >= 0:
+                return seconds
+    return None
+
+
+def _status_message(status: int, message: str, key_env: str) -> str:
+    if status in (401, 403):
+        reason = "unauthorized" if status == 401 else "forbidden"
+        return f"{status} {reason}: {message}. Check {key_env} (in the environment or a .env file)."
+    if status == 404:
+        return f"404 not found: {message}. Check the model name and the base URL."
+    if status == 400:
+        return (
+            f"400 bad request: {message}. If the conversation is too long for the model,"
+            " start a new one or shorten it."
+        )
+    if status == 429:
+        return f"429 rate limited: {message}. Wait a little and send again."
+    if status in TRANSIENT_STATUSES:
+        return f"{status} server error: {message}. The provider may be overloaded; try again later."
+    return f"{status}: {message}"

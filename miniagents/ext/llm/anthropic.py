@@ -7,8 +7,13 @@ from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
 from miniagents.agents import InteractionContext, miniagent
-from miniagents.errors import LLMConfigError
-from miniagents.ext.llm.base import DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_RETRIES, RetryNotice, chat_turns
+from miniagents.ext.llm.base import (
+    DEFAULT_ANTHROPIC_MODEL,
+    DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_RETRIES,
+    RetryNotice,
+    chat_turns,
+)
 from miniagents.ext.llm.provider import STOP_REASON, Provider
 from miniagents.messages import Token
 
@@ -22,7 +27,6 @@ __all__ = ["DEFAULT_ANTHROPIC_MAX_TOKENS", "DEFAULT_ANTHROPIC_MODEL", "anthropic
 
 _ANTHROPIC = Provider("Anthropic", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", anthropic)
 
-DEFAULT_ANTHROPIC_MODEL = "claude-sonnet-4-5"
 DEFAULT_ANTHROPIC_MAX_TOKENS = 4096
 """Anthropic requires `max_tokens`; this is used when none is given."""
 
@@ -61,14 +65,13 @@ async def anthropic_agent(
         client: an `anthropic.AsyncAnthropic` to use instead of the shared one.
         **params: any other messages-API parameter, passed through.
     """
-    if "stream" in params:
-        raise LLMConfigError(
-            _ANTHROPIC.name,
-            "`stream` is not a parameter here: replies always stream (await one for the whole message).",
-        )
-    api_key, base_url = _ANTHROPIC.settings(api_key, base_url)
-    api: anthropic.AsyncAnthropic = client or _ANTHROPIC.shared_client(
-        api_key, base_url, lambda key, url: anthropic.AsyncAnthropic(api_key=key, base_url=url, max_retries=0)
+    api: anthropic.AsyncAnthropic
+    api, api_key = _ANTHROPIC.connect(
+        api_key=api_key,
+        base_url=base_url,
+        client=client,
+        params=params,
+        create=lambda key, url: anthropic.AsyncAnthropic(api_key=key, base_url=url, max_retries=0),
     )
     system_parts = [system] if system else []
     messages: list[dict[str, str]] = []

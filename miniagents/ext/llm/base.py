@@ -12,14 +12,22 @@ from dataclasses import dataclass
 from miniagents.messages import INCOMPLETE, INTERRUPTED, Message
 
 __all__ = [
+    "DEFAULT_ANTHROPIC_MODEL",
     "DEFAULT_IDLE_TIMEOUT",
     "DEFAULT_MAX_RETRIES",
+    "DEFAULT_OPENAI_MODEL",
     "TRANSIENT_STATUSES",
     "RetryNotice",
     "chat_turns",
     "partial_marker",
     "redact",
 ]
+
+DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
+"""The model `openai_agent` asks for when none is given."""
+
+DEFAULT_ANTHROPIC_MODEL = "claude-sonnet-4-5"
+"""The model `anthropic_agent` asks for when none is given."""
 
 DEFAULT_MAX_RETRIES = 2
 """Retries after the first attempt (so at most 3 requests) for transient failures."""

@@ -10,8 +10,13 @@ from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
 from miniagents.agents import InteractionContext, miniagent
-from miniagents.errors import LLMConfigError
-from miniagents.ext.llm.base import DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_RETRIES, RetryNotice, chat_turns
+from miniagents.ext.llm.base import (
+    DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_OPENAI_MODEL,
+    RetryNotice,
+    chat_turns,
+)
 from miniagents.ext.llm.provider import STOP_REASON, Provider
 from miniagents.messages import Token
 
@@ -21,8 +26,6 @@ except ImportError as _error:  # pragma: no cover - openai is a core dependency
     raise ImportError("openai_agent needs the OpenAI SDK: pip install openai") from _error
 
 __all__ = ["DEFAULT_OPENAI_MODEL", "openai_agent"]
-
-DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 
 _OPENAI = Provider("OpenAI", "OPENAI_API_KEY", "OPENAI_BASE_URL", openai, key_needed_with_base_url=False)
 
@@ -58,14 +61,13 @@ async def openai_agent(
         client: an `openai.AsyncOpenAI` to use instead of the shared one.
         **params: any other chat-completions parameter, passed through.
     """
-    if "stream" in params:
-        raise LLMConfigError(
-            _OPENAI.name,
-            "`stream` is not a parameter here: replies always stream (await one for the whole message).",
-        )
-    api_key, base_url = _OPENAI.settings(api_key, base_url)
-    api: openai.AsyncOpenAI = client or _OPENAI.shared_client(
-        api_key, base_url, lambda key, url: openai.AsyncOpenAI(api_key=key, base_url=url, max_retries=0)
+    api: openai.AsyncOpenAI
+    api, api_key = _OPENAI.connect(
+        api_key=api_key,
+        base_url=base_url,
+        client=client,
+        params=params,
+        create=lambda key, url: openai.AsyncOpenAI(api_key=key, base_url=url, max_retries=0),
     )
     turns = chat_turns(await ctx.messages)
     messages: list[dict[str, str]] = [{"role": "system", "content": system}] if system else []

@@ -13,7 +13,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Mapping
 from contextlib import aclosing
 from dataclasses import dataclass
 from types import ModuleType
@@ -73,23 +73,39 @@ class Provider:
     key_needed_with_base_url: bool = True
     """Whether a server at a custom base URL needs a key too (OpenAI-compatible local servers do not)."""
 
-    def settings(self, api_key: str | None, base_url: str | None) -> tuple[str | None, str | None]:
-        """The key and base URL to use: the ones given, else the environment's."""
-        return api_key or os.environ.get(self.key_env) or None, base_url or os.environ.get(
-            self.base_url_env
-        ) or None
+    def connect(
+        self,
+        *,
+        api_key: str | None,
+        base_url: str | None,
+        client: Any,
+        params: Mapping[str, Any],
+        create: Callable[[str, str | None], Any],
+    ) -> tuple[Any, str | None]:
+        """The client to call (`client`, else the shared one) and the API key in use.
 
-    def shared_client(
-        self, api_key: str | None, base_url: str | None, create: Callable[[str, str | None], Any]
-    ) -> Any:
-        """The client the current `MiniAgents` context shares for this key and base URL.
-
-        `create(key, base_url)` makes it the first time; it is closed when the context exits, so
-        connections are reused across calls and nothing is left open afterwards.
+        The key and base URL are the ones given, else the environment's. The shared client is made
+        by `create(key, base_url)` once per `MiniAgents` context and closed when the context exits,
+        so connections are reused across calls and nothing is left open afterwards.
 
         Raises:
-            LLMConfigError: there is no key (and, where that is enough, no base URL either).
+            LLMConfigError: `params` has `stream` (replies always stream), or there is no key (and,
+                where that is enough, no base URL either).
         """
+        if "stream" in params:
+            raise LLMConfigError(
+                self.name,
+                "`stream` is not a parameter here: replies always stream (await one for the whole message).",
+            )
+        api_key = api_key or os.environ.get(self.key_env) or None
+        base_url = base_url or os.environ.get(self.base_url_env) or None
+        if client is not None:
+            return client, api_key
+        return self._shared_client(api_key, base_url, create), api_key
+
+    def _shared_client(
+        self, api_key: str | None, base_url: str | None, create: Callable[[str, str | None], Any]
+    ) -> Any:
         if api_key is None and (self.key_needed_with_base_url or base_url is None):
             fix = f"Set {self.key_env} (in the environment or a .env file)"
             if not self.key_needed_with_base_url:

@@ -122,13 +122,15 @@ class InMemoryChatHistory(ChatHistory):
 class ChatHistoryMD(ChatHistory):
     """History stored in a Markdown transcript (see `miniagents.transcript_format`).
 
-    Opening an existing file continues its conversation. After each logged message the whole file
+    Opening an existing file continues its conversation. A new file is written with the first
+    message (fields set before that are kept until then), so a conversation that never starts
+    leaves no empty transcript behind. After each logged message the whole file
     is written to a temporary file beside it, flushed, synced and renamed over the old one, in a
     worker thread: a crash at any moment leaves the complete old file or the complete new one. A
     failed save keeps everything in memory, reports `TranscriptWriteError` (to `on_save_error`, or
     the log) and the next save writes it all.
 
-    New files are created with mode 0600 (and a missing folder with 0700); saving keeps the mode of
+    New files are created with mode 0600 (and missing folders with 0700); saving keeps the mode of
     an existing file.
     """
 
@@ -239,6 +241,8 @@ class ChatHistoryMD(ChatHistory):
         async with self._lock:
             if self._fields is None or not self._dirty:
                 return  # nothing new: another save already wrote it
+            if not self._messages and not await asyncio.to_thread(self.path.exists):
+                return  # a new transcript is written with its first message
             self._dirty = False
             content = render_front_matter(self._fields) + "".join(self._sections)
             try:
@@ -254,6 +258,19 @@ class ChatHistoryMD(ChatHistory):
                 self.last_save_error = None
 
 
+def make_private_folders(folder: Path) -> None:
+    """Create `folder` and every missing folder above it, each with mode 0700 whatever the umask."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        if folder.parent == folder:
+            break
+        folder = folder.parent
+    for created in reversed(missing):
+        created.mkdir()
+        os.chmod(created, 0o700)
+
+
 def write_atomically(path: Path, content: str) -> None:
     """Replace `path` with `content` so that a crash leaves the old file or the new one, whole.
 
@@ -262,8 +279,7 @@ def write_atomically(path: Path, content: str) -> None:
     """
     folder = path.parent
     try:
-        if not folder.exists():
-            folder.mkdir(mode=0o700, parents=True)
+        make_private_folders(folder)
         try:
             mode = path.stat().st_mode & 0o777
         except FileNotFoundError:

@@ -149,15 +149,31 @@ def search_transcripts(folder: str | os.PathLike[str], query: str) -> list[Searc
         matches = 0
         snippet = ""
         for text in [info.title, *(message.text for message in parsed.messages)]:
-            folded = text.casefold()
+            folded, origins = _folded(text)
             count = folded.count(needle)
             if count and not snippet:
                 at = folded.find(needle)
-                snippet = " ".join(text[max(0, at - 40) : at + len(query) + 40].split())
+                start, end = origins[at], origins[at + len(needle) - 1] + 1
+                snippet = " ".join(text[max(0, start - 40) : end + 40].split())
             matches += count
         if matches:
             hits.append(SearchHit(info, snippet, matches))
     return hits
+
+
+def _folded(text: str) -> tuple[str, list[int]]:
+    """`text` case-folded, and for each folded character the index of the character it came from.
+
+    Folding can change lengths ("ß" becomes "ss"), so offsets in the folded text are mapped back
+    through this list before the original text is cut.
+    """
+    folded: list[str] = []
+    origins: list[int] = []
+    for index, character in enumerate(text):
+        piece = character.casefold()
+        folded.append(piece)
+        origins.extend([index] * len(piece))
+    return "".join(folded), origins
 
 
 def retitle_transcript(path: str | os.PathLike[str], title: str) -> None:

@@ -416,6 +416,38 @@ def test_list_search_retitle_delete(tmp_path):
     assert [i.title for i in list_transcripts(tmp_path)] == ["Renamed"]
 
 
+def test_a_search_snippet_is_cut_around_the_match_when_folding_changes_lengths(tmp_path):
+    text = "Straße " * 100 + "the needle is here" + " and then more words" * 5
+    (tmp_path / "a.md").write_text(
+        render_transcript({"title": "t", "created": "2026-01-01"}, [Message(text=text, role="user")])
+    )
+    (hit,) = search_transcripts(tmp_path, "NEEDLE")
+    assert "the needle is here" in hit.snippet
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o000])
+async def test_every_folder_made_for_a_transcript_is_private_whatever_the_umask(tmp_path, umask):
+    path = tmp_path / "made-by-app" / "deeper" / "transcripts" / "chat.md"
+    previous = os.umask(umask)
+    try:
+        await ChatHistoryMD(path).alog_message(Message(text="hi", role="user"))
+    finally:
+        os.umask(previous)
+    for folder in (path.parent, path.parent.parent, path.parent.parent.parent):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+
+
+async def test_a_transcript_is_written_with_its_first_message_not_before(tmp_path):
+    path = tmp_path / "chat.md"
+    history = ChatHistoryMD(path)
+    await history.aset_fields(system="Be brief.")
+    await history.aflush()
+    assert not path.exists()  # nothing said yet: no empty transcript
+    await history.alog_message(Message(text="hello", role="user"))
+    parsed = read_transcript_file(path)
+    assert parsed is not None and parsed.fields["system"] == "Be brief." and len(parsed.messages) == 1
+
+
 def test_the_file_reads_well_as_markdown(tmp_path):
     path = tmp_path / "c.md"
     path.write_text(

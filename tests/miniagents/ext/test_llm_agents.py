@@ -59,6 +59,15 @@ async def test_streams_tokens_with_metadata(provider, llm_server):
     assert "status" not in message.model_dump()
 
 
+@pytest.mark.parametrize("stream", [True, False])
+async def test_a_stream_argument_is_refused_with_what_to_do_and_nothing_is_sent(provider, llm_server, stream):
+    _, agent = provider
+    async with MiniAgents():
+        with pytest.raises(LLMConfigError, match="always stream"):
+            await agent.inquire("Hi!", stream=stream)
+    assert llm_server.requests == []
+
+
 async def test_roles_system_prompt_and_parameters_reach_the_api(provider, llm_server):
     name, agent = provider
     history = [

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import sys
-from pathlib import Path
 
 from miniagents import MiniAgent
 
@@ -16,7 +14,9 @@ class AgentLoadError(ValueError):
 
 
 def load_agent(spec: str) -> MiniAgent:
-    """Import `module:name` (the current folder is importable) and return that `MiniAgent`.
+    """Import `module:name` and return that `MiniAgent`.
+
+    The command line makes the current folder importable first.
 
     Raises:
         AgentLoadError: the spec is malformed, the module or name is missing, or it is not an agent.
@@ -24,8 +24,6 @@ def load_agent(spec: str) -> MiniAgent:
     module_name, separator, name = spec.partition(":")
     if not separator or not module_name or not name:
         raise AgentLoadError(f"--agent {spec!r}: give it as package.module:agent_name")
-    if str(Path.cwd()) not in sys.path:
-        sys.path.insert(0, str(Path.cwd()))
     try:
         module = importlib.import_module(module_name)
     except ImportError as error:

@@ -35,8 +35,13 @@ async def copy_text(app: App[object], text: str) -> str:
                 stdout=asyncio.subprocess.DEVNULL,
                 stderr=asyncio.subprocess.DEVNULL,
             )
+        except OSError:
+            continue
+        try:
             await asyncio.wait_for(process.communicate(text.encode()), 2)
-        except (OSError, TimeoutError):
+        except TimeoutError:  # a tool that hangs (no display to talk to): end it, never leave it behind
+            process.kill()
+            await process.wait()
             continue
         if process.returncode == 0:
             return f"Copied {len(text)} characters (terminal clipboard and {command[0]})."

@@ -10,8 +10,17 @@ from pathlib import Path
 from dotenv import dotenv_values
 
 from miniagents import MiniAgent
+from miniagents.ext.llm.base import (
+    DEFAULT_ANTHROPIC_MODEL,
+    DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_OPENAI_MODEL,
+)
 
 __all__ = [
+    "DEFAULT_DEMO_SPEED",
+    "KNOWN_MODELS",
+    "MAX_PANES",
     "ConfigError",
     "KeySource",
     "Settings",
@@ -20,6 +29,22 @@ __all__ = [
     "key_sources",
     "local_model_installed",
 ]
+
+
+DEFAULT_DEMO_SPEED = 200.0
+"""Tokens per second of the offline demo model, unless `--demo-speed` says otherwise."""
+
+KNOWN_MODELS = (
+    "demo",
+    "local",
+    f"openai:{DEFAULT_OPENAI_MODEL}",
+    "openai:gpt-4o",
+    f"anthropic:{DEFAULT_ANTHROPIC_MODEL}",
+)
+"""The models offered by name (any `openai:<model>` or `anthropic:<model>` works too)."""
+
+MAX_PANES = 6
+"""The most assistants the panel view shows side by side."""
 
 
 class ConfigError(ValueError):
@@ -35,9 +60,9 @@ class Settings:
     """`package.module:agent_name` specs of user-defined agents, each in its own pane."""
     system: str | None = None
     transcripts_dir: Path = Path("transcripts")
-    max_retries: int = 2
-    idle_timeout: float = 120.0
-    tokens_per_second: float = 200.0
+    max_retries: int = DEFAULT_MAX_RETRIES
+    idle_timeout: float = DEFAULT_IDLE_TIMEOUT
+    tokens_per_second: float = DEFAULT_DEMO_SPEED
     """Speed of the offline demo model."""
 
 
@@ -89,9 +114,9 @@ def default_model() -> str:
     if os.environ.get("MINIAGENTS_MODEL"):
         return os.environ["MINIAGENTS_MODEL"]
     if os.environ.get("OPENAI_BASE_URL") or os.environ.get("OPENAI_API_KEY"):
-        return "openai:" + (os.environ.get("MINIAGENTS_OPENAI_MODEL") or "gpt-4o-mini")
+        return "openai:" + (os.environ.get("MINIAGENTS_OPENAI_MODEL") or DEFAULT_OPENAI_MODEL)
     if os.environ.get("ANTHROPIC_API_KEY"):
-        return "anthropic:" + (os.environ.get("MINIAGENTS_ANTHROPIC_MODEL") or "claude-sonnet-4-5")
+        return "anthropic:" + (os.environ.get("MINIAGENTS_ANTHROPIC_MODEL") or DEFAULT_ANTHROPIC_MODEL)
     if local_model_installed():
         return "local"
     return "demo"

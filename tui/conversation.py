@@ -9,15 +9,83 @@ message stays in the transcript; these functions choose the ones that count.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from miniagents import Message
+from miniagents import ChatHistory, Message
 
-__all__ = ["is_active", "pane_context", "pane_history"]
+__all__ = [
+    "Regenerate",
+    "Resend",
+    "Send",
+    "Turn",
+    "active_messages",
+    "is_active",
+    "pane_context",
+    "pane_history",
+]
 
 
 def is_active(message: Message) -> bool:
     """Whether a message is part of the conversation (not replaced by a regenerated or edited turn)."""
     return not getattr(message, "superseded", False)
+
+
+def active_messages(messages: Iterable[Message]) -> list[Message]:
+    """The messages that make up the conversation (for `adialog_loop`'s `select_history`)."""
+    return [message for message in messages if is_active(message)]
+
+
+@dataclass(frozen=True)
+class Send:
+    """The person sends a new prompt."""
+
+    text: str
+
+    async def aapply(self, history: ChatHistory) -> Message | None:
+        """The user's reply for this turn."""
+        return Message(text=self.text, role="user")
+
+
+@dataclass(frozen=True)
+class Regenerate:
+    """The person asks for the last reply again (after a failed turn: the unanswered prompt is sent again)."""
+
+    async def aapply(self, history: ChatHistory) -> Message | None:
+        """Mark the replies after the last prompt replaced; the turn sends no new message."""
+        messages = await history.aload_chat_history()
+        active = [i for i, m in enumerate(messages) if is_active(m)]
+        prompts = [i for i in active if getattr(messages[i], "role", None) == "user"]
+        start = prompts[-1] + 1 if prompts else 0
+        await _supersede(history, [i for i in active if i >= start])
+        return None
+
+
+@dataclass(frozen=True)
+class Resend:
+    """The person edits an earlier prompt and sends it again: it and everything after it are replaced."""
+
+    from_end: int
+    """Which prompt: -1 for the last one, -2 for the one before, and so on."""
+    text: str
+
+    async def aapply(self, history: ChatHistory) -> Message | None:
+        """Mark the edited prompt and everything after it replaced; the turn sends the new text."""
+        messages = await history.aload_chat_history()
+        active = [i for i, m in enumerate(messages) if is_active(m)]
+        prompts = [i for i in active if getattr(messages[i], "role", None) == "user"]
+        if -len(prompts) <= self.from_end < 0:
+            start = prompts[self.from_end]
+            await _supersede(history, [i for i in active if i >= start])
+        return Message(text=self.text, role="user")
+
+
+Turn = Send | Regenerate | Resend
+"""What the person does next in the chat."""
+
+
+async def _supersede(history: ChatHistory, indexes: list[int]) -> None:
+    for index in indexes:
+        await history.aupdate_message(index, superseded=True)
 
 
 def _in_pane(message: Message, branch: int) -> bool:

@@ -34,8 +34,9 @@ from miniagents.ext.llm.demo import demo_agent, split_into_tokens  # noqa: E402
 from miniagents.transcript_format import render_transcript  # noqa: E402
 from tui.app import ChatApp  # noqa: E402
 from tui.config import Settings  # noqa: E402
+from tui.screens.chat import ChatScreen  # noqa: E402
 from tui.screens.panel import PanelScreen  # noqa: E402
-from tui.widgets.chat_log import AssistantMessage, UserMessage  # noqa: E402
+from tui.widgets.message_views import AssistantMessage, UserMessage  # noqa: E402
 from tui.widgets.prompt import PromptInput  # noqa: E402
 
 TOKENS = 20_000
@@ -142,7 +143,7 @@ async def streaming(folder: Path) -> dict[str, object]:
     tokens = split_into_tokens(reply)
     app = ChatApp(Settings(), folder / "stream.md")
     async with app.run_test(size=SIZE) as pilot:
-        app.current_agent = demo_agent.fork(script=[reply], tokens_per_second=RATE)
+        app.session.agent = demo_agent.fork(script=[reply], tokens_per_second=RATE)
         await pilot.press("g", "o")
         started = time.perf_counter()
         await pilot.press("enter")
@@ -152,10 +153,12 @@ async def streaming(folder: Path) -> dict[str, object]:
         prompt = app.screen.query_one(PromptInput)
         lag = LoopLag()
         lag.__enter__()
-        while app.screen._streaming is not None or not latencies:  # type: ignore[attr-defined]
+        chat = app.screen
+        assert isinstance(chat, ChatScreen)
+        while chat.streaming or not latencies:
             latencies.append(await _key_to_redraw(app, prompt))
             await asyncio.sleep(0.02)
-        await _wait_for(lambda: app.screen._streaming is None, pilot)  # type: ignore[attr-defined]
+        await _wait_for(lambda: not chat.streaming, pilot)
         lag.__exit__()
         elapsed = time.perf_counter() - started
         settle_started = time.perf_counter()
@@ -194,9 +197,7 @@ async def four_panes(folder: Path) -> dict[str, object]:
     async with app.run_test(size=(160, 40)) as pilot:
         screen = app.screen
         assert isinstance(screen, PanelScreen)
-        screen.pane_agents = [
-            (f"demo {index}", demo_agent.fork(script=[script], tokens_per_second=1000)) for index in range(4)
-        ]
+        screen.pane_agents = [demo_agent.fork(script=[script], tokens_per_second=1000) for _ in range(4)]
         await pilot.press("g", "o")
         started = time.perf_counter()
         await pilot.press("enter")

@@ -6,6 +6,7 @@ from miniagents import (
     AWAIT,
     CLEAR,
     ChainError,
+    InMemoryChatHistory,
     InteractionContext,
     Message,
     MessagePromise,
@@ -117,6 +118,49 @@ async def test_dialog_loop_alternates_and_streams_to_the_user():
     async with MiniAgents():
         await asyncio.wait_for(adialog_loop(user, assistant), 2)
     assert transcript == ["user: question 0", "assistant: answer to question 0"]
+
+
+async def test_dialog_loop_sends_the_selected_history_and_restarts_a_turn_on_an_empty_user_reply():
+    history = InMemoryChatHistory()
+    seen = []
+    user_turns = iter(
+        [
+            Message(text="first", role="user"),
+            None,  # no new message: the assistant answers the same conversation again
+            StopLoop(),
+        ]
+    )
+
+    @miniagent
+    async def user(ctx):
+        await ctx.messages
+        turn = next(user_turns)
+        if isinstance(turn, StopLoop):
+            raise turn
+        if turn is None:
+            last = len(await history.aload_chat_history()) - 1
+            await history.aupdate_message(last, superseded=True)  # the reply is replaced
+        else:
+            ctx.reply(turn)
+
+    @miniagent
+    async def assistant(ctx):
+        messages = await ctx.messages
+        seen.append([m.text for m in messages])
+        ctx.reply(f"answer {len(seen)}")
+
+    def without_replaced(messages):
+        return [m for m in messages if not getattr(m, "superseded", False)]
+
+    async with MiniAgents():
+        await adialog_loop(user, assistant, history, select_history=without_replaced)
+    assert seen == [["first"], ["first"]]  # the replaced answer is not sent back
+    saved = await history.aload_chat_history()
+    assert [(m.text, getattr(m, "superseded", None)) for m in saved] == [
+        ("first", None),
+        ("answer 1", True),
+        ("answer 2", None),
+    ]
 
 
 async def test_cancelling_a_loop_caller_cancels_the_agents():

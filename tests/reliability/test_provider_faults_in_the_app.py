@@ -8,7 +8,7 @@ from tui.widgets.prompt import PromptInput
 
 
 def _status(app) -> str:
-    return str(app.screen.query_one("#status").render())
+    return str(app.screen.query_one(".reply-status").render())
 
 
 async def test_transient_errors_show_retrying_then_a_clear_error_and_resending_works(

@@ -11,7 +11,7 @@ from tests.fakes.llm_server import Fail, Reply, Status
 from tests.tui.helpers import messages_in, wait_for
 from tui.app import ChatApp
 from tui.config import Settings
-from tui.widgets.chat_log import AssistantMessage
+from tui.widgets.message_views import AssistantMessage
 from tui.widgets.prompt import PromptInput
 
 TURNS = 200

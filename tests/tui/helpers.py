@@ -36,7 +36,7 @@ async def send(pilot, text: str) -> None:
 
 def first_reply_started(app) -> bool:
     """Whether the first assistant reply on the screen has shown some text."""
-    from tui.widgets.chat_log import AssistantMessage
+    from tui.widgets.message_views import AssistantMessage
 
     replies = app.screen.query(AssistantMessage)
     return bool(replies) and bool(replies.first().text)

@@ -4,6 +4,7 @@ import subprocess
 import sys
 from typing import Any
 
+import pytest
 from textual import events
 from textual.app import App
 from textual.containers import VerticalScroll
@@ -13,8 +14,11 @@ from miniagents.transcript_format import read_transcript_file
 from tests.tui.helpers import first_reply_started, messages_in, send, type_text, wait_for
 from tui.app import ChatApp
 from tui.config import Settings
-from tui.widgets.chat_log import AssistantMessage, ChatLog, ReplyBody, UserMessage
+from tui.screens.chat import ChatScreen
+from tui.widgets.chat_log import ChatLog
+from tui.widgets.message_views import AssistantMessage, UserMessage
 from tui.widgets.prompt import PromptInput
+from tui.widgets.reply_body import ReplyBody
 
 
 def _plain(widget) -> str:
@@ -73,9 +77,9 @@ async def test_the_status_line_counts_tokens_while_a_reply_streams(tmp_path):
     app = ChatApp(Settings(tokens_per_second=20), tmp_path / "chat.md")
     async with app.run_test(size=(100, 40)) as pilot:
         await send(pilot, "go")
-        status = app.screen.query_one("#status")
+        status = app.screen.query_one(".reply-status")
         await wait_for(lambda: " tokens · " in str(status.render()), pilot)
-        assert app.screen._streaming is not None  # type: ignore[attr-defined]  (still streaming)
+        assert isinstance(app.screen, ChatScreen) and app.screen.streaming  # still streaming
         assert "streaming… · " in str(status.render())
         await pilot.press("escape")
 
@@ -125,6 +129,28 @@ def test_unknown_model_is_refused_with_what_to_do():
     assert "openai:<model>" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--max-retries", "-1"), ("--idle-timeout", "0"), ("--idle-timeout", "-5"), ("--demo-speed", "-3")],
+)
+def test_impossible_numbers_are_refused_in_one_line(option, value):
+    result = subprocess.run(
+        [sys.executable, "-m", "tui", f"{option}={value}"], capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 2
+    last = result.stderr.strip().splitlines()[-1]
+    assert option in last and value in last and "give" in last
+
+
+def test_help_names_the_environment_and_the_defaults():
+    result = subprocess.run(
+        [sys.executable, "-m", "tui", "--help"], capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 0
+    for expected in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "default: 200", "repeat"):
+        assert expected in result.stdout, expected
+
+
 async def test_quitting_mid_stream_saves_the_partial_reply_marked_interrupted(tmp_path):
     path = tmp_path / "chat.md"
     app = ChatApp(Settings(tokens_per_second=5), path)  # slow: the reply cannot finish on a loaded machine
@@ -144,7 +170,7 @@ async def test_regenerate_replaces_the_reply_and_keeps_the_old_one_in_the_transc
     async with app.run_test(size=(100, 40)) as pilot:
         await send(pilot, "hi")
         await wait_for(lambda: len(messages_in(path)) == 2, pilot)
-        app.switch_model("demo")  # the same model answers differently on a later turn count
+        app.session.switch_model("demo")  # the same model answers differently on a later turn count
         await pilot.press("ctrl+r")
         await wait_for(lambda: len(messages_in(path)) == 3, pilot)
         await wait_for(lambda: len(app.screen.query(AssistantMessage)) == 1, pilot)
@@ -162,7 +188,7 @@ async def test_edit_and_resend_an_earlier_prompt(tmp_path):
         await send(pilot, "second")
         await wait_for(lambda: len(messages_in(path)) == 4, pilot)
         app.screen.query(UserMessage)[0].focus()
-        await pilot.press("e")
+        await pilot.press("enter")
         assert app.screen.query_one(PromptInput).text == "first"
         app.screen.query_one(PromptInput).text = "first, edited"
         await pilot.press("enter")
@@ -191,7 +217,7 @@ async def test_switch_model_and_system_prompt_through_the_dialogs(tmp_path, llm_
         await wait_for(lambda: app.screen.__class__.__name__ == "ChatScreen", pilot)
         await send(pilot, "hello server")
         await wait_for(lambda: len(messages_in(path)) == 2, pilot)
-    assert app.model_spec == "openai:fake-model"
+    assert app.session.model_spec == "openai:fake-model"
     body = llm_server.requests[-1].body
     assert body["model"] == "fake-model"
     assert body["messages"][0] == {"role": "system", "content": "Be terse."}
@@ -208,9 +234,33 @@ async def test_copy_the_last_reply_and_a_code_block(tmp_path):
         await pilot.press("ctrl+l")
         await wait_for(lambda: app.clipboard == demo_reply_text("show code"), pilot)
         app.screen.query_one(AssistantMessage).focus()
-        await pilot.press("b")
+        await pilot.press("ctrl+b")
         await wait_for(lambda: app.clipboard != demo_reply_text("show code"), pilot)
         assert "```" not in app.clipboard and app.clipboard in demo_reply_text("show code")
+
+
+async def test_regenerate_after_a_failed_turn_sends_the_unanswered_prompt_again(tmp_path):
+    path = tmp_path / "chat.md"
+    app = ChatApp(Settings(tokens_per_second=0), path)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await send(pilot, "first")
+        await wait_for(lambda: len(messages_in(path)) == 2, pilot)
+        app.session.switch_model("openai:x")  # no key: the turn fails before any reply
+        await send(pilot, "second")
+        await wait_for(lambda: bool(app.screen.query(".error")), pilot)
+        app.session.switch_model("demo")
+        await pilot.press("ctrl+r")
+        await wait_for(lambda: len(_active_texts(path)) == 4, pilot)
+    assert _active_texts(path) == [
+        "first",
+        demo_reply_text("first"),
+        "second",
+        demo_reply_text("second", turn=2),
+    ]
+
+
+def _active_texts(path) -> list[str]:
+    return [m.text for m in messages_in(path) if not getattr(m, "superseded", False)]
 
 
 async def test_provider_errors_show_in_the_chat_and_the_chat_goes_on(tmp_path, llm_server, monkeypatch):
@@ -234,11 +284,12 @@ async def test_command_palette_lists_the_chat_actions(tmp_path):
     async with app.run_test(size=(100, 40)):
         titles = {command.title for command in app.get_system_commands(app.screen)}
     assert {
-        "Regenerate reply",
+        "Regenerate",
         "Edit last prompt",
         "Switch model",
-        "Set system prompt",
-        "Open transcripts",
+        "System prompt",
+        "Transcripts",
+        "Compare models",
     } <= titles
 
 
@@ -257,7 +308,7 @@ async def test_a_long_reply_is_shown_whole_in_pieces_cut_outside_code(tmp_path):
     text = _long_markdown()
     app = ChatApp(Settings(), tmp_path / "chat.md")
     async with app.run_test(size=(100, 40)) as pilot:
-        app.current_agent = demo_agent.fork(script=[text], tokens_per_second=3000)
+        app.session.agent = demo_agent.fork(script=[text], tokens_per_second=3000)
         await send(pilot, "go")
         await wait_for(lambda: len(messages_in(tmp_path / "chat.md")) == 2, pilot)
         body = app.screen.query_one(ReplyBody)
@@ -296,13 +347,13 @@ async def test_a_very_long_reply_keeps_few_pieces_drawn_yet_draws_every_line_rig
             return [(segment.text, segment.style) for segment in strip]
 
         width = body.size.width
-        rendered = [line for piece in body.pieces for line in body._render_piece(piece, width)]
+        rendered = [line for piece in body.pieces for line in body.render_piece(piece, width)]
         # simplified (same-style runs joined), and with each cell's offset for mouse selection
         expected = [segments(line.simplify().apply_offsets(0, y)) for y, line in enumerate(rendered)]
         assert body.size.height == len(expected)
         for order in (list(range(len(expected))), list(reversed(range(len(expected))))):
             assert [segments(body.render_line(y)) for y in order] == [expected[y] for y in order]
-        assert len(body._drawn) <= ReplyBody.KEPT_PIECES < len(body.pieces)
+        assert body.kept_pieces <= ReplyBody.KEPT_PIECES < len(body.pieces)
 
 
 async def _reply_with_code(pilot, path) -> ReplyBody:
@@ -352,7 +403,7 @@ def _wheel_up(chat_log) -> None:
 async def test_the_view_follows_new_text_until_the_user_scrolls_up_and_again_at_the_bottom(tmp_path):
     app = ChatApp(Settings(), tmp_path / "chat.md")
     async with app.run_test(size=(100, 30)) as pilot:
-        app.current_agent = demo_agent.fork(script=[_long_markdown()], tokens_per_second=400)
+        app.session.agent = demo_agent.fork(script=[_long_markdown()], tokens_per_second=400)
         await send(pilot, "go")
         chat_log = app.screen.query_one(ChatLog)
         await wait_for(lambda: chat_log.max_scroll_y > 20, pilot)
@@ -373,7 +424,7 @@ async def test_page_up_and_down_in_the_prompt_scroll_the_conversation(tmp_path):
     app = ChatApp(Settings(), tmp_path / "chat.md")
     async with app.run_test(size=(100, 30)) as pilot:
         long_text = "\n\n".join([_long_markdown()] * 3)
-        app.current_agent = demo_agent.fork(script=[long_text], tokens_per_second=400)
+        app.session.agent = demo_agent.fork(script=[long_text], tokens_per_second=400)
         await send(pilot, "go")
         chat_log = app.screen.query_one(ChatLog)
         await wait_for(lambda: chat_log.max_scroll_y > 40, pilot)
@@ -403,3 +454,90 @@ async def test_a_long_chat_keeps_only_the_newest_messages_mounted(tmp_path, monk
         assert shown == ["turn 2", "turn 3"]
         assert len(app.screen.query(AssistantMessage)) == 2
     assert [m.text for m in messages_in(path)][::2] == [f"turn {turn}" for turn in range(4)]
+
+
+async def test_running_the_app_leaves_the_garbage_collector_as_it_was(tmp_path):
+    import gc
+
+    before = gc.get_threshold(), gc.get_freeze_count()
+    app = ChatApp(Settings(tokens_per_second=0), tmp_path / "chat.md")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await send(pilot, "hello")
+        await wait_for(lambda: len(messages_in(tmp_path / "chat.md")) == 2, pilot)
+    assert (gc.get_threshold(), gc.get_freeze_count()) == before  # only `main()` tunes it
+
+
+async def test_quitting_leaves_no_agent_running_and_the_context_closed(tmp_path):
+    app = ChatApp(Settings(tokens_per_second=5), tmp_path / "chat.md")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await send(pilot, "hello")
+        await wait_for(lambda: first_reply_started(app), pilot)
+        assert app.agents.active_tasks  # the reply and the dialog loop's agents
+    assert not app.agents.active_tasks
+    saved = messages_in(tmp_path / "chat.md")
+    assert getattr(saved[-1], "status", None) == "interrupted"
+
+
+async def test_a_system_prompt_from_the_command_line_is_saved_and_a_resume_keeps_it(tmp_path):
+    path = tmp_path / "chat.md"
+    app = ChatApp(Settings(tokens_per_second=0, system="Answer like a pirate."), path)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await send(pilot, "hello")
+        await wait_for(lambda: len(messages_in(path)) == 2, pilot)
+    parsed = read_transcript_file(path)
+    assert parsed is not None and parsed.fields["system"] == "Answer like a pirate."
+    resumed = ChatApp(Settings(tokens_per_second=0), path)  # no --system this time
+    async with resumed.run_test(size=(100, 40)):
+        assert resumed.session.system_prompt == "Answer like a pirate."
+
+
+async def test_a_chat_that_never_starts_leaves_no_transcript(tmp_path):
+    path = tmp_path / "chat.md"
+    app = ChatApp(Settings(tokens_per_second=0, system="Be brief."), path)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_for(lambda: isinstance(app.screen, ChatScreen), pilot)
+    assert not path.exists()
+
+
+async def test_typing_on_a_focused_message_goes_to_the_prompt_and_fires_nothing(tmp_path):
+    path = tmp_path / "chat.md"
+    app = ChatApp(Settings(tokens_per_second=0), path)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await send(pilot, "first")
+        await wait_for(lambda: len(messages_in(path)) == 2, pilot)
+        clipboard = app.clipboard
+        app.screen.query_one(AssistantMessage).focus()
+        await type_text(pilot, "cab")
+        prompt = app.screen.query_one(PromptInput)
+        assert prompt.has_focus and prompt.text == "cab"
+        assert app.clipboard == clipboard  # no letter copied anything
+        prompt.clear()
+        app.screen.query_one(UserMessage).focus()
+        await type_text(pilot, "see you")
+        assert prompt.has_focus and prompt.text == "see you"  # no edit was opened
+        app.screen.query_one(UserMessage).focus()
+        await pilot.press("escape")
+        assert prompt.has_focus
+
+
+def _screen_text(app) -> str:
+    """What the screen shows, as plain text (from Textual's own screenshot)."""
+    import html
+    import re
+
+    return html.unescape(re.sub(r"<[^>]+>", "", app.export_screenshot())).replace("\xa0", " ")
+
+
+async def test_page_up_on_a_short_chat_while_a_reply_streams_leaves_the_reply_showing(tmp_path):
+    path = tmp_path / "chat.md"
+    app = ChatApp(Settings(tokens_per_second=20), path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "hi")
+        await wait_for(lambda: first_reply_started(app), pilot)
+        await pilot.press("pageup")  # nothing to scroll: the chat fits on the screen
+        await wait_for(lambda: len(messages_in(path)) == 2, pilot)
+        await wait_for(lambda: "server such as Ollama" in _screen_text(app), pilot)
+        await send(pilot, "again")
+        await wait_for(lambda: len(messages_in(path)) == 4, pilot)
+        chat_log = app.screen.query_one(ChatLog)
+        await wait_for(lambda: chat_log.scroll_y == chat_log.max_scroll_y, pilot)  # following again

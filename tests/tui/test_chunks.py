@@ -3,7 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tui.widgets.chat_log import CHUNK_CHARS, extend_chunks, markdown_chunks, paragraph_breaks
+from tui.widgets.markdown_pieces import CHUNK_CHARS, extend_chunks, markdown_chunks, paragraph_breaks
 
 _LINES = st.sampled_from(["", "", "word " * 30, "```python", "~~~", "print(1)", "- item", "## Heading", "x"])
 _TEXTS = st.lists(_LINES, max_size=400).map("\n".join)

@@ -8,7 +8,7 @@ from textual.widgets import Input, Static
 
 from miniagents import Message
 from miniagents.transcript_format import read_transcript_file
-from tests.tui.helpers import messages_in, send, wait_for
+from tests.tui.helpers import messages_in, send, type_text, wait_for
 from tui.agent_loader import AgentLoadError, load_agent
 from tui.app import ChatApp
 from tui.config import Settings
@@ -17,7 +17,7 @@ from tui.screens.chat import ChatScreen
 from tui.screens.dialogs import InputDialog
 from tui.screens.panel import PanelScreen
 from tui.widgets.agent_pane import AgentPane
-from tui.widgets.chat_log import AssistantMessage, UserMessage
+from tui.widgets.message_views import AssistantMessage, UserMessage
 from tui.widgets.prompt import PromptInput
 from tui.widgets.status_line import StatusLine
 
@@ -51,7 +51,7 @@ async def test_three_panes_answer_the_same_prompt_in_parallel(tmp_path):
         assert _pane_texts(app, 2) == ["Beta answers:\n\n- a list\n- of things"]
         assert all(len(pane.query(UserMessage)) == 1 for pane in app.screen.query(AgentPane))
         statuses = [
-            str(pane.query_one(".pane-status", StatusLine).render()) for pane in app.screen.query(AgentPane)
+            str(pane.query_one(".reply-status", StatusLine).render()) for pane in app.screen.query(AgentPane)
         ]
         assert all("tok/s · " in status and "tokens" in status for status in statuses)
     user, *replies = messages_in(tmp_path / "panel.md")
@@ -99,7 +99,7 @@ async def test_cancelling_one_pane_keeps_the_others(tmp_path):
     async with app.run_test(size=(120, 40)) as pilot:
         await send(pilot, "go")
         slow_pane = app.screen.query(AgentPane)[0]
-        await wait_for(lambda: slow_pane.streaming is not None, pilot)
+        await wait_for(lambda: slow_pane.view.streaming, pilot)
         await wait_for(lambda: _pane_texts(app, 1) == ["Alpha says: **one**, two, three."], pilot)
         slow_pane.focus()
         await pilot.press("escape")
@@ -114,10 +114,10 @@ async def test_a_pane_shows_its_numbers_while_it_streams(tmp_path):
     async with app.run_test(size=(120, 40)) as pilot:
         await send(pilot, "go")
         slow_pane = app.screen.query(AgentPane)[0]
-        status = slow_pane.query_one(".pane-status", StatusLine)
-        await wait_for(lambda: slow_pane.streaming is not None, pilot)
+        status = slow_pane.query_one(".reply-status", StatusLine)
+        await wait_for(lambda: slow_pane.view.streaming, pilot)
         await wait_for(lambda: "tokens" in str(status.render()), pilot)
-        assert slow_pane.streaming is not None  # live, not the summary after the reply
+        assert slow_pane.view.streaming  # live, not the summary after the reply
         first = int(str(status.render()).split(" tokens")[0].split(" ")[-1])
         await wait_for(lambda: int(str(status.render()).split(" tokens")[0].split(" ")[-1]) > first, pilot)
         assert "tok/s" in str(status.render())
@@ -130,7 +130,7 @@ async def test_page_up_in_the_prompt_scrolls_every_pane_and_in_a_pane_only_that_
     app = _app(tmp_path, "slow", "slow")
     async with app.run_test(size=(120, 24)) as pilot:
         await send(pilot, "go")
-        logs = [pane.chat_log for pane in app.screen.query(AgentPane)]
+        logs = [pane.view.chat_log for pane in app.screen.query(AgentPane)]
         await wait_for(lambda: all(log.max_scroll_y > 15 for log in logs), pilot)
         await pilot.press("pageup")
         await wait_for(lambda: all(log.scroll_y < log.max_scroll_y - 5 for log in logs), pilot)
@@ -154,6 +154,12 @@ async def _answer_dialog(pilot, text: str) -> None:
     await pilot.press("enter")
 
 
+def _dialog_problem(app) -> str:
+    if not isinstance(app.screen, InputDialog):
+        return ""
+    return str(app.screen.query_one(".problem", Static).content)
+
+
 async def test_a_chat_goes_on_side_by_side_with_compare_models_and_reopens_so(tmp_path):
     path = tmp_path / "chat.md"
     app = ChatApp(Settings(tokens_per_second=0, models=["demo"]), path)
@@ -162,12 +168,12 @@ async def test_a_chat_goes_on_side_by_side_with_compare_models_and_reopens_so(tm
         await wait_for(lambda: len(messages_in(path)) == 2, pilot)
         await pilot.press("ctrl+n")
         await _answer_dialog(pilot, "demo")  # one model is not a comparison
-        await wait_for(lambda: any("2 to 6 models" in str(n.message) for n in app._notifications), pilot)
-        assert isinstance(app.screen, ChatScreen)
-        await pilot.press("ctrl+n")
+        await wait_for(lambda: "2 to 6 models" in _dialog_problem(app), pilot)
+        assert app.screen.query_one("#answer", Input).value == "demo"  # kept open, as typed
         await _answer_dialog(pilot, "demo nonsense:model")
-        await wait_for(lambda: any("nonsense" in str(n.message) for n in app._notifications), pilot)
-        assert isinstance(app.screen, ChatScreen)
+        await wait_for(lambda: "nonsense" in _dialog_problem(app), pilot)
+        await pilot.press("escape")
+        await wait_for(lambda: isinstance(app.screen, ChatScreen), pilot)
         await pilot.press("ctrl+n")
         await _answer_dialog(pilot, "demo, demo")
         await wait_for(lambda: isinstance(app.screen, PanelScreen), pilot)
@@ -269,3 +275,41 @@ def test_bad_agent_on_the_command_line_is_refused():
         timeout=30,
     )
     assert result.returncode == 2 and "cannot import" in result.stderr
+
+
+async def test_a_panel_transcript_opens_with_its_own_panes_and_opening_it_writes_nothing(tmp_path):
+    three = tmp_path / "panel.md"
+    app = _app(tmp_path, "alpha", "beta", models=["demo"])
+    async with app.run_test(size=(150, 40)) as pilot:
+        await send(pilot, "hello all")
+        await wait_for(lambda: len(messages_in(three)) == 4, pilot)
+        await wait_for(lambda: not _busy(app), pilot)
+    saved = three.read_bytes()
+
+    two = ChatApp(
+        Settings(tokens_per_second=0, agents=[AGENTS + "alpha", AGENTS + "beta"]), tmp_path / "b.md"
+    )
+    async with two.run_test(size=(150, 40)) as pilot:
+        await wait_for(lambda: isinstance(two.screen, PanelScreen), pilot)
+        await two.open_transcript(three)
+        await wait_for(lambda: len(two.screen.query(AgentPane)) == 3, pilot)
+        await wait_for(lambda: len(two.screen.query(AssistantMessage)) == 3, pilot)
+    assert three.read_bytes() == saved  # opened, nothing sent: the file is as it was
+    assert not (tmp_path / "b.md").exists()  # the panel that never got a prompt left no file
+
+
+async def test_typing_or_esc_on_a_focused_pane_goes_back_to_the_prompt(tmp_path):
+    app = _app(tmp_path, "alpha", "beta")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "first")
+        await wait_for(lambda: not _busy(app) and len(messages_in(tmp_path / "panel.md")) == 3, pilot)
+        pane = app.screen.query(AgentPane)[1]
+        pane.focus()
+        await pilot.press("w")  # still picks the winner
+        await wait_for(lambda: pane.has_class("winner"), pilot)
+        await type_text(pilot, "hi")
+        prompt = app.screen.query_one(PromptInput)
+        assert prompt.has_focus and prompt.text == "hi"
+        pane.focus()
+        await pilot.press("escape")
+        assert prompt.has_focus

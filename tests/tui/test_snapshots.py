@@ -16,7 +16,7 @@ from miniagents.transcript_format import render_transcript
 from tests.tui.helpers import wait_for
 from tui.app import ChatApp
 from tui.config import Settings
-from tui.widgets.chat_log import AssistantMessage
+from tui.widgets.message_views import AssistantMessage
 from tui.widgets.status_line import StatusLine
 
 SIZE = (100, 34)
@@ -40,10 +40,10 @@ async def _send_and_wait(pilot, text, replies=1):
         await pilot.press("space" if character == " " else character)
     await pilot.press("enter")
     await wait_for(
-        lambda: len(app.screen.query(AssistantMessage)) == replies and not app.screen._streaming, pilot
+        lambda: len(app.screen.query(AssistantMessage)) == replies and not app.screen.streaming, pilot
     )
     await pilot.pause(0.2)
-    app.screen.query_one("#status", StatusLine).show(*STATUS)
+    app.screen.query_one(".reply-status", StatusLine).show(*STATUS)
     await pilot.pause()
 
 
@@ -68,7 +68,7 @@ def test_error_message(snap_compare, in_tmp):
     in red."""
 
     async def run_before(pilot):
-        pilot.app.current_agent = demo_agent.fork(alias="demo", tokens_per_second=0, fail_after_tokens=5)
+        pilot.app.session.agent = demo_agent.fork(alias="demo", tokens_per_second=0, fail_after_tokens=5)
         await _send_and_wait(pilot, "this will fail")
 
     assert snap_compare(_app(), terminal_size=SIZE, run_before=run_before)
@@ -124,7 +124,7 @@ def test_command_palette(snap_compare, in_tmp):
         for key in "re":
             await pilot.press(key)
         commands = palette.query_one(CommandList)
-        await wait_for(lambda: commands.option_count == 5 and not palette._show_busy, pilot)
+        await wait_for(lambda: commands.option_count == 5 and not commands.has_class("--populating"), pilot)
         await pilot.pause(0.2)
 
     assert snap_compare(_app(), terminal_size=SIZE, run_before=run_before)
@@ -141,7 +141,7 @@ def _panel_app(*names):
 
 def _pin_pane_statuses(app):
     for pane in app.screen.query("AgentPane"):
-        pane.set_status("pane status pinned for the snapshot")
+        pane.view.set_status("pane status pinned for the snapshot")
 
 
 def test_panel_with_two_panes(snap_compare, in_tmp):

@@ -3,8 +3,8 @@
 import pytest
 from textual.app import App
 
-from tui.widgets.chat_log import StreamStats
 from tui.widgets.status_line import StatusLine
+from tui.widgets.stream_stats import StreamStats
 
 PARTS = ("120 tok/s", "88 tokens", "0.4 s", "first token 0.00 s")
 

@@ -9,7 +9,7 @@ from miniagents.transcript_format import read_transcript_file, render_transcript
 from tests.tui.helpers import wait_for
 from tui.app import ChatApp
 from tui.config import Settings
-from tui.widgets.chat_log import UserMessage
+from tui.widgets.message_views import UserMessage
 
 
 def _write(folder, name, title, texts, mtime):
@@ -69,5 +69,5 @@ async def test_browse_search_open_rename_delete(tmp_path):
         await pilot.press("enter")
         await wait_for(lambda: app.screen.__class__.__name__ == "ChatScreen", pilot)
         await wait_for(lambda: len(app.screen.query(UserMessage)) == 1, pilot)
-        assert app.transcript == old
+        assert app.session.transcript == old
         assert app.screen.query_one(UserMessage).text == "Tell me about Rust"

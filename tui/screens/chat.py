@@ -1,16 +1,16 @@
-"""`ChatScreen`: one conversation with one assistant, run through the framework.
+"""`ChatScreen`: one conversation with one assistant, run by `adialog_loop`.
 
-The screen's `user_agent` is the person at the keyboard: it shows the assistant's reply as it
-streams, then waits for what the person does next (send, regenerate, edit and resend) and replies
-with their message. `ChatHistoryMD`'s logging agent records both sides; the assistant gets the
-conversation so far (replies that were replaced are kept in the transcript, marked `superseded`).
+The person at the keyboard is the loop's user agent: it shows the assistant's reply as it streams
+(in the screen's `ConversationView`), then waits for what the person does next (a `Turn`: send,
+regenerate, or edit and resend) and replies with it. `adialog_loop` records both sides in the
+session's transcript and sends the assistant the messages that still count (`active_messages`:
+replaced ones stay in the transcript, marked `superseded`).
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+import contextlib
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -18,31 +18,23 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
-from miniagents import InteractionContext, Message, MessagePromise, MiniAgent
-from miniagents.ext.llm.base import RetryNotice
+from miniagents import InteractionContext, MiniAgent, adialog_loop
 from tui.clipboard import copy_selection, copy_text
-from tui.conversation import is_active
+from tui.conversation import Regenerate, Resend, Send, Turn, active_messages
+from tui.messages import CompareRequested
 from tui.screens.dialogs import InputDialog
-from tui.widgets.chat_log import AssistantMessage, ChatLog, StreamStats, UserMessage, code_blocks
+from tui.session import ChatSession
+from tui.widgets.chat_log import ChatLog
+from tui.widgets.conversation_view import ConversationView
+from tui.widgets.frame_pacer import FramePacer
+from tui.widgets.markdown_pieces import code_blocks
+from tui.widgets.message_views import AssistantMessage, UserMessage
 from tui.widgets.prompt import PromptInput
-from tui.widgets.status_line import StatusLine
 
-if TYPE_CHECKING:
-    from tui.app import ChatApp
-
+__all__ = ["ChatScreen"]
 
 RESUME_WINDOW = 30
 """How many of a reopened conversation's last messages are shown (all of them are sent to the model)."""
-
-
-@dataclass(frozen=True)
-class _Request:
-    """What the person asked for: send a prompt, regenerate the last reply, or edit an earlier prompt."""
-
-    kind: str
-    text: str = ""
-    user_position: int = -1
-    """For `edit`: which user message (0 = the first one shown)."""
 
 
 class ChatScreen(Screen[None]):
@@ -51,143 +43,99 @@ class ChatScreen(Screen[None]):
     CSS_PATH = "chat.tcss"
     AUTO_FOCUS = "PromptInput"
     BINDINGS = [  # noqa: RUF012
-        Binding("escape", "cancel_reply", "Stop reply"),
-        Binding("ctrl+r", "regenerate", "Regenerate"),
-        Binding("ctrl+g", "edit_last", "Edit last prompt"),
-        Binding("ctrl+o", "switch_model", "Model"),
-        Binding("ctrl+s", "set_system", "System prompt"),
-        Binding("ctrl+l", "copy_last", "Copy reply"),
-        Binding("ctrl+n", "compare_models", "Compare"),
-        Binding("ctrl+t", "app.open_transcripts", "Transcripts"),
+        Binding("escape", "cancel_reply", "Stop reply", tooltip="Stop the reply that is streaming"),
+        Binding("ctrl+r", "regenerate", "Regenerate", tooltip="Ask again for the last reply"),
+        Binding("ctrl+g", "edit_last", "Edit last prompt", tooltip="Edit the last prompt and resend it"),
+        Binding("ctrl+o", "switch_model", "Switch model", tooltip="Choose the model for the next replies"),
+        Binding("ctrl+s", "set_system", "System prompt", tooltip="Set or remove the system prompt"),
+        Binding("ctrl+l", "copy_last", "Copy reply", tooltip="Copy the last reply"),
+        Binding(
+            "ctrl+n",
+            "compare_models",
+            "Compare models",
+            tooltip="Send the next prompts to several models at once, each in its own pane",
+        ),
         Binding("ctrl+c,super+c", "copy_selection", "Copy selected text", show=False),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, session: ChatSession, pacer: FramePacer, keys_description: str) -> None:
         super().__init__()
-        self._requests: asyncio.Queue[_Request] = asyncio.Queue()
-        self._streaming: MessagePromise | None = None
-        self._retrying: tuple[str, ...] = ()
+        self.session = session
+        self._pacer = pacer
+        self._keys_description = keys_description
+        self._turns: asyncio.Queue[Turn] = asyncio.Queue()
         self._editing: UserMessage | None = None
         self.user_agent = MiniAgent(self._user_turn, alias="user")
-        self.assistant_agent = MiniAgent(self._assistant_turn, alias="assistant")
+        """The person at the keyboard, as the dialog loop's user agent."""
 
     @property
-    def chat_app(self) -> ChatApp:
-        """The app, typed."""
-        return self.app  # type: ignore[return-value]
+    def conversation(self) -> ConversationView:
+        """The conversation on screen."""
+        return self.query_one(ConversationView)
 
     @property
     def chat_log(self) -> ChatLog:
         """The message list."""
-        return self.query_one(ChatLog)
+        return self.conversation.chat_log
+
+    @property
+    def streaming(self) -> bool:
+        """Whether a reply is streaming now."""
+        return self.conversation.streaming
 
     def compose(self) -> ComposeResult:  # noqa: D102
         yield Header()
-        yield ChatLog()
-        yield StatusLine(id="status")
+        yield ConversationView(self._pacer, "assistant")
         prompt = PromptInput(id="prompt")
         prompt.cursor_blink = not self.app.is_headless  # a steady cursor keeps headless screenshots stable
         yield prompt
         yield Footer()
 
     def on_mount(self) -> None:  # noqa: D102
-        self.set_status()
+        self._show_model()
         self.run_conversation()
 
-    def set_status(self, *parts: str) -> None:
-        """Show the model, then `parts` (literally, most important first), then the model's note.
-
-        Nothing is shown once the screen is being taken down.
-        """
-        model, note = self.chat_app.model_description()
-        for status in self.query("#status").results(StatusLine):
-            status.show(model, *parts, note)
+    def _show_model(self) -> None:
+        """Put the model in use (and where its key comes from) around the status line."""
+        model, note = self.session.model_description(self._keys_description)
+        view = self.conversation
+        view.status_before, view.status_after = (model,), (note,)
+        view.set_status()
 
     # ------------------------------------------------------------ the conversation
 
     @work(exclusive=True, group="dialog")
     async def run_conversation(self) -> None:
-        """Show the transcript so far, then alternate between the person and the assistant."""
-        history = self.chat_app.history
+        """Show the transcript so far, then let `adialog_loop` alternate the person and the assistant."""
+        history = self.session.history
         for problem in history.problems:
             await self.chat_log.add_notice(problem, error=True)
-        active = [m for m in await history.aload_chat_history() if is_active(m)]
-        if len(active) > RESUME_WINDOW:
-            earlier = len(active) - RESUME_WINDOW
+        shown = active_messages(await history.aload_chat_history())
+        if len(shown) > RESUME_WINDOW:
+            earlier = len(shown) - RESUME_WINDOW
             await self.chat_log.add_notice(
                 f"{earlier} earlier messages are in {history.path} (and sent to the model)."
             )
-            active = active[-RESUME_WINDOW:]
-        await self.chat_log.add_saved(active)
-        record = history.logging_agent
-        assistant_reply: Any = None
-        while True:
-            await record.inquire(self.user_agent.inquire(assistant_reply), role="user")
-            conversation = [m for m in await history.aload_chat_history() if is_active(m)]
-            assistant_reply = record.inquire(self.assistant_agent.inquire(conversation), role="assistant")
-
-    async def _assistant_turn(self, ctx: InteractionContext) -> None:
-        self._retrying = ()
-        app = self.chat_app
-        kwargs: dict[str, Any] = {"on_retry": self._show_retry}
-        if app.system_prompt:
-            kwargs["system"] = app.system_prompt
-        ctx.reply(app.current_agent.inquire(ctx.messages, **kwargs))
+            shown = shown[-RESUME_WINDOW:]
+        await self.chat_log.add_saved(shown)
+        assistant = self.session.assistant.fork(on_retry=self.conversation.show_retry)
+        await adialog_loop(self.user_agent, assistant, history, select_history=active_messages)
 
     async def _user_turn(self, ctx: InteractionContext) -> None:
-        try:
-            async for promise in ctx.messages:
-                pane = await self.chat_log.add_assistant(
-                    str(promise.metadata_so_far.get("agent") or "assistant")
-                )
-                self._streaming = promise
-                self.set_status("streaming…", *self._retrying)
-                try:
-                    message, stats = await pane.stream(promise, self._show_progress)
-                finally:
-                    self._streaming = None
-                self._show_reply_status(message, stats)
-        except Exception as error:  # shown to the person; the conversation goes on
-            await self.chat_log.add_notice(f"Error: {error}", error=True)
-            self.set_status()
-        request = await self._requests.get()
-        if request.kind == "regenerate":
-            await self._supersede(from_role="assistant", position=-1)
-        elif request.kind == "edit":
-            await self._supersede(from_role="user", position=request.user_position)
-        if request.kind in ("send", "edit"):
-            ctx.reply(Message(text=request.text, role="user"))
-
-    async def _supersede(self, from_role: str, position: int) -> None:
-        """Mark the active message of `from_role` at `position` (and all after it) as replaced."""
-        history = self.chat_app.history
-        messages = await history.aload_chat_history()
-        active = [i for i, m in enumerate(messages) if is_active(m)]
-        of_role = [i for i in active if getattr(messages[i], "role", None) == from_role]
-        if not of_role:
-            return
-        start = of_role[position]
-        for index in [i for i in active if i >= start]:
-            await history.aupdate_message(index, superseded=True)
-
-    def _show_retry(self, notice: RetryNotice) -> None:
-        self._retrying = (
-            f"retrying in {notice.delay:.1f} s (attempt {notice.attempt + 1} of {notice.max_attempts})",
-            notice.reason,
-        )
-        self.set_status(*self._retrying)
-
-    def _show_progress(self, so_far: StreamStats) -> None:
-        self.set_status("streaming…", *so_far.status_parts())
-
-    def _show_reply_status(self, message: Message, stats: StreamStats) -> None:
-        usage = getattr(message, "usage", None)
-        self.set_status(*stats.status_parts(getattr(usage, "output_tokens", None)))
+        """Show the assistant's reply, then reply with what the person does next."""
+        await self.conversation.show_reply(ctx.messages)
+        with contextlib.suppress(Exception):  # shown above; waiting only until the transcript has it all
+            await ctx.messages
+        turn = await self._turns.get()
+        ctx.reply(await turn.aapply(self.session.history))
 
     # ------------------------------------------------------------ actions
 
     async def action_copy_selection(self) -> None:
-        """Copy the text selected with the mouse (Ctrl+C), with the clipboard fallbacks."""
+        """Copy the text selected with the mouse (Ctrl+C), else the focused message."""
+        if not self.get_selected_text() and isinstance(self.focused, UserMessage | AssistantMessage):
+            await self.action_copy_focused()
+            return
         await copy_selection(self)
 
     def action_scroll_conversation(self, pages: int) -> None:
@@ -200,48 +148,52 @@ class ChatScreen(Screen[None]):
         event.prompt.clear()
         editing, self._editing = self._editing, None
         if editing is not None and editing.is_mounted:
-            users = list(self.chat_log.query(UserMessage))
-            position = users.index(editing)
+            prompts = list(self.chat_log.query(UserMessage))
+            from_end = prompts.index(editing) - len(prompts)
             await self._remove_from(editing)
             await self.chat_log.add_user(event.text)
-            self._cancel_streaming()
-            self._requests.put_nowait(_Request("edit", event.text, position))
-            return
-        await self.chat_log.add_user(event.text)
-        self._requests.put_nowait(_Request("send", event.text))
+            self.conversation.stop()
+            self._turns.put_nowait(Resend(from_end, event.text))
+        else:
+            await self.chat_log.add_user(event.text)
+            self._turns.put_nowait(Send(event.text))
+        self.chat_log.follow()
 
     async def _remove_from(self, widget: UserMessage | AssistantMessage) -> None:
         children = list(self.chat_log.children)
         await self.chat_log.remove_children(children[children.index(widget) :])
 
-    def _cancel_streaming(self) -> None:
-        if self._streaming is not None:
-            self._streaming.cancel()
-
     def action_cancel_reply(self) -> None:
         """Stop the reply that is streaming; what arrived stays, marked as interrupted."""
+        prompt = self.query_one(PromptInput)
         if self._editing is not None:
             self._editing = None
-            self.query_one(PromptInput).clear()
+            prompt.clear()
             self.notify("Edit cancelled.")
             return
-        self._cancel_streaming()
+        if not self.conversation.stop():
+            prompt.focus()  # nothing to stop: back to the prompt (from a focused message, say)
 
     async def action_regenerate(self) -> None:
-        """Ask the assistant again for the last reply (the old one stays in the transcript)."""
-        replies = list(self.chat_log.query(AssistantMessage))
-        if not replies:
+        """Ask the assistant again for the last reply (the old one stays in the transcript).
+
+        After a turn that failed before any reply, the unanswered prompt is sent again.
+        """
+        prompts = list(self.chat_log.query(UserMessage))
+        if not prompts:
             self.notify("There is no reply to regenerate yet.")
             return
-        self._cancel_streaming()
-        await self._remove_from(replies[-1])
-        self._requests.put_nowait(_Request("regenerate"))
+        self.conversation.stop()
+        children = list(self.chat_log.children)
+        await self.chat_log.remove_children(children[children.index(prompts[-1]) + 1 :])
+        self._turns.put_nowait(Regenerate())
+        self.chat_log.follow()
 
     def action_edit_last(self) -> None:
         """Edit the last prompt and resend it."""
-        users = list(self.chat_log.query(UserMessage))
-        if users:
-            self._start_editing(users[-1])
+        prompts = list(self.chat_log.query(UserMessage))
+        if prompts:
+            self._start_editing(prompts[-1])
         else:
             self.notify("There is no prompt to edit yet.")
 
@@ -254,16 +206,17 @@ class ChatScreen(Screen[None]):
         self._editing = widget
         prompt = self.query_one(PromptInput)
         prompt.text = widget.text
+        prompt.move_cursor(prompt.document.end)
         prompt.focus()
         self.notify("Editing an earlier prompt: Enter resends it, Esc cancels.")
 
     async def action_copy_focused(self) -> None:
-        """Copy the focused message's text."""
+        """Copy the focused message's text (Enter on a reply, Ctrl+C on any message)."""
         if isinstance(self.focused, UserMessage | AssistantMessage):
             self.notify(await copy_text(self.app, self.focused.text), markup=False)
 
     async def action_copy_code(self) -> None:
-        """Copy a code block of the focused reply (press again for the next one)."""
+        """Copy a code block of the focused reply (Ctrl+B; press again for the next one)."""
         focused = self.focused
         if not isinstance(focused, AssistantMessage):
             return
@@ -284,50 +237,45 @@ class ChatScreen(Screen[None]):
     @work(group="dialogs")
     async def action_compare_models(self) -> None:
         """Go on in the panel view: ask which models, then one pane per model, this conversation kept."""
-        if self._streaming is not None:
+        if self.streaming:
             self.notify("Wait until the reply has finished (or stop it with Esc), then compare.")
             return
-        app = self.chat_app
-        answer = await app.push_screen_wait(
+        answer = await self.app.push_screen_wait(
             InputDialog(
                 "Models to compare, 2 to 6, separated by spaces (demo, local, openai:<model>,"
                 " anthropic:<model>):",
-                value=f"{app.model_spec} demo",
+                value=f"{self.session.model_spec} demo",
+                check=lambda text: self.session.compare(_model_list(text)),
             )
         )
-        if answer is None:
-            return
-        try:
-            app.compare_models(answer.replace(",", " ").split())
-        except ValueError as error:
-            self.notify(str(error), title="Cannot compare", severity="error", markup=False)
+        if answer is not None:
+            self.post_message(CompareRequested(self.session.compare(_model_list(answer))))
 
     @work(group="dialogs")
     async def action_switch_model(self) -> None:
         """Choose the model for the next replies."""
-        app = self.chat_app
-        answer = await app.push_screen_wait(
+        session = self.session
+        answer = await self.app.push_screen_wait(
             InputDialog(
                 "Model for the next replies (demo, openai:<model>, anthropic:<model>):",
-                app.model_spec,
-                app.model_choices(),
+                session.model_spec,
+                session.model_choices(),
+                check=lambda text: session.switch_model(text.strip()),
             )
         )
         if answer:
-            try:
-                app.switch_model(answer.strip())
-            except ValueError as error:
-                self.notify(str(error), severity="error", markup=False)
-                return
-            self.set_status()
+            self._show_model()
 
     @work(group="dialogs")
     async def action_set_system(self) -> None:
         """Set the system prompt for the next replies (empty to remove it)."""
-        app = self.chat_app
-        answer = await app.push_screen_wait(
-            InputDialog("System prompt (empty for none):", app.system_prompt or "")
+        answer = await self.app.push_screen_wait(
+            InputDialog("System prompt (empty for none):", self.session.system_prompt or "")
         )
         if answer is not None:
-            await app.set_system_prompt(answer.strip() or None)
+            await self.session.aset_system_prompt(answer.strip() or None)
             self.notify("System prompt set." if answer.strip() else "System prompt removed.")
+
+
+def _model_list(text: str) -> list[str]:
+    return text.replace(",", " ").split()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -15,21 +17,33 @@ from tui.sanitize import visible
 
 
 class InputDialog(ModalScreen[str | None]):
-    """Ask for one line of text; Enter accepts, Esc cancels (the result is then `None`)."""
+    """Ask for one line of text; Enter accepts, Esc cancels (the result is then `None`).
+
+    With `check`, an answer it rejects (by raising `ValueError`) keeps the dialog open, the text as
+    typed and the reason shown under it.
+    """
 
     CSS_PATH = "dialogs.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]  # noqa: RUF012
 
-    def __init__(self, question: str, value: str = "", choices: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        question: str,
+        value: str = "",
+        choices: list[str] | None = None,
+        check: Callable[[str], object] | None = None,
+    ) -> None:
         super().__init__()
         self._question = question
         self._value = value
         self._choices = choices or []
+        self._check = check
 
     def compose(self) -> ComposeResult:  # noqa: D102
         with Vertical():
             yield Static(Text(visible(self._question)), classes="question")
             yield Input(value=self._value, id="answer")
+            yield Static(classes="problem")
             if self._choices:
                 yield OptionList(
                     *(Option(Text(visible(choice)), id=str(i)) for i, choice in enumerate(self._choices))
@@ -37,13 +51,25 @@ class InputDialog(ModalScreen[str | None]):
 
     @on(Input.Submitted)
     def accept(self, event: Input.Submitted) -> None:
-        """Return the typed text."""
-        self.dismiss(event.value)
+        """Return the typed text (if `check` accepts it)."""
+        self._answer(event.value)
 
     @on(OptionList.OptionSelected)
     def choose(self, event: OptionList.OptionSelected) -> None:
-        """Return the chosen option."""
-        self.dismiss(self._choices[int(event.option.id or 0)])
+        """Return the chosen option (if `check` accepts it)."""
+        self._answer(self._choices[int(event.option.id or 0)])
+
+    def _answer(self, value: str) -> None:
+        if self._check is not None:
+            try:
+                self._check(value)
+            except ValueError as problem:
+                shown = self.query_one(".problem", Static)
+                shown.update(Text(visible(str(problem))))
+                shown.add_class("shown")
+                self.query_one("#answer", Input).value = value
+                return
+        self.dismiss(value)
 
     def action_cancel(self) -> None:
         """Close without an answer."""

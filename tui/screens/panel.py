@@ -10,24 +10,25 @@ from __future__ import annotations
 
 import asyncio
 import math
-from typing import TYPE_CHECKING, Any
 
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Header
 
 from miniagents import InteractionContext, Message, MiniAgent
 from tui.clipboard import copy_selection
 from tui.conversation import pane_context, pane_history
+from tui.session import ChatSession, PaneSpec
 from tui.widgets.agent_pane import AgentPane
+from tui.widgets.frame_pacer import FramePacer
 from tui.widgets.prompt import PromptInput
 from tui.widgets.status_line import StatusLine
 
-if TYPE_CHECKING:
-    from tui.app import ChatApp
+__all__ = ["PanelScreen"]
 
 PANE_MIN_WIDTH = 40
 
@@ -38,24 +39,29 @@ class PanelScreen(Screen[None]):
     CSS_PATH = "panel.tcss"
     AUTO_FOCUS = "PromptInput"
     BINDINGS = [  # noqa: RUF012
-        Binding("escape", "cancel", "Stop (focused pane or all)"),
-        Binding("w", "pick_winner", "Pick winner", show=True),
-        Binding("ctrl+t", "app.open_transcripts", "Transcripts"),
+        Binding(
+            "escape", "cancel", "Stop (focused pane or all)", tooltip="Stop the focused pane, or every pane"
+        ),
+        Binding("w", "pick_winner", "Pick winner", tooltip="Continue from the focused pane's last reply"),
         Binding("ctrl+c,super+c", "copy_selection", "Copy selected text", show=False),
         Binding("pageup", "scroll_conversation(-1)", "Scroll up", show=False),
         Binding("pagedown", "scroll_conversation(1)", "Scroll down", show=False),
     ]
 
-    def __init__(self, panes: list[tuple[str, MiniAgent]]) -> None:
+    def __init__(self, session: ChatSession, panes: list[PaneSpec], pacer: FramePacer) -> None:
+        """Show `session` in one pane per spec of `panes`.
+
+        Raises:
+            ConfigError: a model spec names no known provider.
+            AgentLoadError: an agent cannot be loaded.
+        """
         super().__init__()
-        self.pane_agents = panes
+        self.session = session
+        self.pane_specs = panes
+        self.pane_agents = session.pane_agents(panes)
+        self._pacer = pacer
         self.user_agent = MiniAgent(self._user_message, alias="user")
         self._turn_running = False
-
-    @property
-    def chat_app(self) -> ChatApp:
-        """The app, typed."""
-        return self.app  # type: ignore[return-value]
 
     @property
     def busy(self) -> bool:
@@ -70,8 +76,8 @@ class PanelScreen(Screen[None]):
     def compose(self) -> ComposeResult:  # noqa: D102
         yield Header()
         with Container(id="panes"):
-            for index, (name, _) in enumerate(self.pane_agents):
-                yield AgentPane(index, name)
+            for index, pane in enumerate(self.pane_specs):
+                yield AgentPane(index, pane.spec, self._pacer)
         yield StatusLine(id="panel-status")
         prompt = PromptInput(id="prompt")
         prompt.cursor_blink = not self.app.is_headless
@@ -85,9 +91,9 @@ class PanelScreen(Screen[None]):
             "Enter sends to all",
             "Tab to a pane, then w picks its reply, Esc stops it",
         )
-        messages = await self.chat_app.history.aload_chat_history()
+        messages = await self.session.history.aload_chat_history()
         for pane in self.panes:
-            await pane.show_history(pane_history(messages, pane.index))
+            await pane.view.chat_log.add_saved(pane_history(messages, pane.index), pane.pane_name)
 
     def on_resize(self, event: events.Resize) -> None:  # noqa: D102
         self._layout_panes(event.size.width)
@@ -121,29 +127,30 @@ class PanelScreen(Screen[None]):
     async def run_turn(self, text: str) -> None:
         """Record the prompt, then ask every pane's assistant in parallel and stream each into its pane."""
         try:
-            history = self.chat_app.history
+            session = self.session
+            history = session.history
+            await session.arecord_panel(self.pane_specs)
             record = history.logging_agent
             await record.inquire(self.user_agent.inquire(text=text))
             for pane in self.panes:
-                await pane.chat_log.add_user(text)
+                await pane.view.chat_log.add_user(text)
+                pane.view.chat_log.follow()
             messages = await history.aload_chat_history()
-            kwargs: dict[str, Any] = {}
-            if self.chat_app.system_prompt:
-                kwargs["system"] = self.chat_app.system_prompt
             replies = []
-            for pane, (_, agent) in zip(self.panes, self.pane_agents, strict=True):
-                reply = agent.inquire(pane_context(messages, pane.index), **kwargs)
+            for pane, spec, agent in zip(self.panes, self.pane_specs, self.pane_agents, strict=True):
+                options = session.model_options(pane.view.show_retry) if spec.kind == "model" else {}
+                reply = agent.inquire(pane_context(messages, pane.index), **options)
                 replies.append(record.inquire(reply, role="assistant", branch=pane.index))
             await asyncio.gather(
-                *(pane.show_reply(reply) for pane, reply in zip(self.panes, replies, strict=True))
+                *(pane.view.show_reply(reply) for pane, reply in zip(self.panes, replies, strict=True))
             )
         finally:
             self._turn_running = False
 
     def _focused_pane(self) -> AgentPane | None:
-        node = self.focused
+        node: Widget | None = self.focused
         while node is not None and not isinstance(node, AgentPane):
-            node = node.parent  # type: ignore[assignment]
+            node = node.parent if isinstance(node.parent, Widget) else None
         return node
 
     def _panes_in_reach(self) -> list[AgentPane]:
@@ -158,12 +165,16 @@ class PanelScreen(Screen[None]):
     def action_scroll_conversation(self, pages: int) -> None:
         """Scroll the focused pane by a page, or every pane when the prompt has focus."""
         for pane in self._panes_in_reach():
-            pane.chat_log.scroll_pages(pages)
+            pane.view.chat_log.scroll_pages(pages)
 
     def action_cancel(self) -> None:
-        """Stop the focused pane's reply, or every pane's when the prompt has focus."""
-        for pane in self._panes_in_reach():
-            pane.cancel()
+        """Stop the focused pane's reply, or every pane's when the prompt has focus.
+
+        On a focused pane that is not streaming, go back to the prompt.
+        """
+        stopped = [pane.view.stop() for pane in self._panes_in_reach()]
+        if not any(stopped) and self._focused_pane() is not None:
+            self.query_one(PromptInput).focus()
 
     async def action_pick_winner(self) -> None:
         """Continue the conversation with the focused pane's last reply; the others become alternatives."""
@@ -174,7 +185,7 @@ class PanelScreen(Screen[None]):
         if self._turn_running:
             self.notify("Wait until every pane has finished (or stop them with Esc).")
             return
-        history = self.chat_app.history
+        history = self.session.history
         messages = await history.aload_chat_history()
         last_user = max((i for i, m in enumerate(messages) if getattr(m, "role", None) == "user"), default=-1)
         turn = [

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -24,9 +23,6 @@ from miniagents.transcript_folder import (
 from tui.sanitize import visible
 from tui.screens.dialogs import ConfirmDialog, InputDialog
 
-if TYPE_CHECKING:
-    from tui.app import ChatApp
-
 
 class TranscriptsScreen(Screen[Path | None]):
     """A table of transcripts with a search box above it; dismissed with the one to open, if any."""
@@ -41,9 +37,11 @@ class TranscriptsScreen(Screen[Path | None]):
         Binding("slash", "search", "Search"),
     ]
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, current: Path) -> None:
+        """List the transcripts in `folder`; `current` is the one open now (it cannot be deleted)."""
         super().__init__()
         self.folder = folder
+        self.current = current
         self._rows: dict[str, TranscriptInfo] = {}
 
     def compose(self) -> ComposeResult:  # noqa: D102
@@ -108,7 +106,10 @@ class TranscriptsScreen(Screen[Path | None]):
             self.dismiss(info.path)
 
     def action_back(self) -> None:
-        """Back to the chat."""
+        """Leave the search box (back to the list); from the list, back to the chat."""
+        if isinstance(self.focused, Input):
+            self.query_one(DataTable).focus()
+            return
         self.dismiss(None)
 
     @work(group="dialogs")
@@ -131,11 +132,10 @@ class TranscriptsScreen(Screen[Path | None]):
         info = self._selected()
         if info is None:
             return
-        app: ChatApp = self.app  # type: ignore[assignment]
-        if info.path.resolve() == app.transcript.resolve():
+        if info.path.resolve() == self.current.resolve():
             self.notify("That is the conversation you are in; open another one first.", severity="warning")
             return
-        if await app.push_screen_wait(
+        if await self.app.push_screen_wait(
             ConfirmDialog(f"Delete {info.title!r} ({info.message_count} messages)?", "Delete")
         ):
             try:

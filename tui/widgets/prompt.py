@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from textual import events
 from textual.binding import Binding
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import TextArea
 
 
@@ -18,6 +19,10 @@ class PromptInput(TextArea):
     """
 
     BINDINGS = [  # noqa: RUF012
+        # Priority bindings run when the key reaches the app, before the text area takes Enter as a new
+        # line; their actions queue behind the keys typed before them (see `action_submit`).
+        Binding("enter", "submit", "Send", show=False, priority=True),
+        Binding("ctrl+j,shift+enter", "newline", "New line", show=False, priority=True),
         Binding("pageup", "screen.scroll_conversation(-1)", "Scroll up", show=False),
         Binding("pagedown", "screen.scroll_conversation(1)", "Scroll down", show=False),
     ]
@@ -37,17 +42,37 @@ class PromptInput(TextArea):
         prompt: PromptInput
         text: str
 
-    async def _on_key(self, event: events.Key) -> None:
-        if event.key == "enter":
-            event.stop()
-            event.prevent_default()
-            text = self.text
-            if text.strip():
-                self.post_message(self.Submitted(self, text))
-            return
-        if event.key in ("ctrl+j", "shift+enter"):
-            event.stop()
-            event.prevent_default()
-            self.insert("\n")
-            return
-        await super()._on_key(event)
+    def action_submit(self) -> None:
+        """Send the text (unless it is blank), once the keys typed before Enter are in it.
+
+        Keys typed quickly (a burst from the terminal) wait in this widget's queue while a priority
+        binding runs at once: the send is queued behind them, so no typed character is lost.
+        """
+        self.call_later(self._submit)
+
+    def _submit(self) -> None:
+        text = self.text
+        if text.strip():
+            self.post_message(self.Submitted(self, text))
+
+    def action_newline(self) -> None:
+        """Start a new line in the prompt (after the keys typed before it)."""
+        self.call_later(self.insert, "\n")
+
+
+def send_typing_to_prompt(widget: Widget, event: events.Key) -> None:
+    """Send a key typed on `widget` (a focused message or pane) to the screen's prompt instead.
+
+    A printable key that no binding takes is typed into the prompt; Esc returns to the prompt when
+    no binding takes it either. So typing never vanishes into a focused message, and one Tab too
+    many never traps the person away from the prompt.
+    """
+    if event.key in widget.screen.active_bindings:
+        return
+    if not (event.is_printable or event.key == "escape"):
+        return
+    prompt = widget.screen.query_one(PromptInput)
+    prompt.focus()
+    if event.is_printable and event.character is not None:
+        prompt.insert(event.character)
+    event.stop()

@@ -1,0 +1,18 @@
+"""Messages the screens send to the app (Textual messages, not chat messages)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from tui.session import PaneSpec
+
+__all__ = ["CompareRequested"]
+
+
+@dataclass
+class CompareRequested(Message):
+    """The person asked to go on with this conversation side by side, one pane per model."""
+
+    panes: list[PaneSpec]

@@ -1,0 +1,157 @@
+"""A conversation's messages: `UserMessage` (shown literally), `AssistantMessage` (streamed Markdown)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from miniagents import INCOMPLETE, INTERRUPTED, Message, MessagePromise
+from tui.sanitize import visible
+from tui.widgets.frame_pacer import FramePacer
+from tui.widgets.prompt import send_typing_to_prompt
+from tui.widgets.reply_body import ReplyBody
+from tui.widgets.stream_stats import StreamProgress
+
+__all__ = ["STATUS_WORDS", "AssistantMessage", "UserMessage"]
+
+STATUS_WORDS = {
+    INCOMPLETE: "⚠ incomplete: the reply broke off",
+    INTERRUPTED: "⏹ interrupted: you stopped this reply",
+}
+"""The wording shown under a partial reply (the transcript stores the same `status`)."""
+
+
+class UserMessage(Static, can_focus=True):
+    """A message the user sent, shown literally. Focus it and press Enter to edit and resend it.
+
+    Typing on a focused message goes to the prompt (`send_typing_to_prompt`).
+    """
+
+    DEFAULT_CSS = """
+    UserMessage {
+        margin: 1 0 0 8;
+        padding: 0 1;
+        background: $primary 15%;
+        border-left: wide $primary;
+    }
+    UserMessage:focus { background: $primary 30%; }
+    """
+
+    BINDINGS = [Binding("enter", "screen.edit_focused", "Edit & resend")]  # noqa: RUF012
+
+    def __init__(self, text: str) -> None:
+        super().__init__(Text(visible(text)))
+        self.text = text
+
+    def on_key(self, event: events.Key) -> None:  # noqa: D102
+        send_typing_to_prompt(self, event)
+
+
+class AssistantMessage(Vertical, can_focus=True):
+    """An assistant's reply: a title line, the Markdown body, and a status line when it is partial."""
+
+    DEFAULT_CSS = """
+    AssistantMessage {
+        height: auto;
+        margin: 1 8 0 0;
+        padding: 0 1;
+        border-left: wide $secondary;
+    }
+    AssistantMessage:focus { background: $secondary 10%; }
+    AssistantMessage > .title { color: $text-muted; }
+    AssistantMessage > .status { color: $warning; }
+    AssistantMessage > .error { color: $error; }
+    """
+
+    BINDINGS = [  # noqa: RUF012
+        Binding("enter", "screen.copy_focused", "Copy"),
+        Binding("ctrl+b", "screen.copy_code", "Copy code"),
+    ]
+
+    def __init__(self, name: str, message: Message | None = None) -> None:
+        """Make an empty reply to stream into, or one that shows a saved `message` when mounted."""
+        super().__init__()
+        self._name = name
+        self._saved = message
+        self.body = ReplyBody(visible(message.text) if message is not None else "")
+        """The rendered Markdown."""
+        self.text = message.text if message is not None else ""
+        self.code_index = 0
+
+    def on_key(self, event: events.Key) -> None:  # noqa: D102
+        send_typing_to_prompt(self, event)
+
+    def compose(self) -> ComposeResult:  # noqa: D102
+        yield Static(Text(visible(self._name)), classes="title")
+        yield self.body
+        status = getattr(self._saved, "status", None)
+        if status in STATUS_WORDS:
+            yield Static(Text(STATUS_WORDS[status]), classes="status")
+            error = getattr(self._saved, "error", None)
+            if error:
+                yield Static(Text(visible(str(error))), classes="error")
+
+    async def stream(self, promise: MessagePromise, pacer: FramePacer, progress: StreamProgress) -> Message:
+        """Render `promise` as it streams, a frame at a time (on `pacer`'s ticks); return the message.
+
+        Every token is counted in `progress` as it arrives. A reply that ends early comes back
+        partial, with its `status` shown under it.
+        """
+        pending: list[str] = []
+        wake = asyncio.Event()
+        finished = False
+
+        async def write_frames() -> None:
+            # One redraw per turn however many tokens arrived: keeps rendering cheap.
+            while True:
+                if not finished:
+                    await wake.wait()
+                    wake.clear()
+                    if not finished:
+                        await pacer.wait_turn()
+                if pending:
+                    fragment = "".join(pending)
+                    pending.clear()
+                    self.text += fragment
+                    self.body.append(visible(fragment))
+                elif finished:
+                    return
+
+        writer = asyncio.create_task(write_frames())
+        try:
+            async for token in promise:
+                progress.count_token()
+                pending.append(token)
+                wake.set()
+        except Exception:
+            pass  # the error is shown below, from the partial message
+        finally:
+            finished = True
+            wake.set()
+            try:
+                await writer  # it writes what is pending, then ends
+            finally:
+                if not writer.done():  # we were cancelled while waiting: stop it too
+                    writer.cancel()
+                    await asyncio.gather(writer, return_exceptions=True)
+        message = await promise.aresolve_partial()
+        status = getattr(message, "status", None)
+        if status in STATUS_WORDS:
+            await self.show_status(status, getattr(message, "error", None))
+        return message
+
+    async def show_status(self, status: str, error: str | None = None) -> None:
+        """Mark the reply as partial (and show the error, if any)."""
+        await self.mount(Static(Text(STATUS_WORDS[status]), classes="status"))
+        if error:
+            await self.show_error(error)
+
+    async def show_error(self, error: str) -> None:
+        """Show an error under the reply, literally."""
+        await self.mount(Static(Text(visible(error)), classes="error"))

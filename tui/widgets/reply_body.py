@@ -1,0 +1,172 @@
+"""`ReplyBody`: a reply's Markdown drawn with Textual's line API, piece by piece, by Rich.
+
+Why not Textual's `Markdown` widget and `Markdown.get_stream()`: that widget mounts a child widget
+per Markdown block. A 20,000-token reply becomes hundreds of widgets whose layout cost 30-60 ms a
+frame in `tests/benchmarks/tui_bench.py`, and with four panes streaming at 1,000 tok/s each a key
+waited 136-165 ms (p99) for its redraw. Drawn as one widget whose pieces render once (only the last,
+growing piece renders again), the same benchmark gives 11-35 ms.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import OrderedDict
+
+from rich.markdown import Markdown
+from rich.segment import Segment
+from rich.style import Style
+from rich.theme import Theme as RichTheme
+from textual.geometry import Size
+from textual.selection import Selection
+from textual.strip import Strip
+from textual.widget import Widget
+
+from tui.widgets.markdown_pieces import extend_chunks, markdown_chunks
+
+__all__ = ["ReplyBody"]
+
+
+class ReplyBody(Widget):
+    """A reply's Markdown, drawn by Rich as one widget.
+
+    The source is kept in pieces of about `CHUNK_CHARS`, cut at paragraph breaks outside code blocks.
+    New text re-renders only the last piece, and Textual lays out and paints a single widget. Of the
+    other pieces only the line count is kept, and the lines of the few drawn last: a long reply costs
+    the garbage collector little. Links show their address as plain text: nothing a model writes
+    becomes a terminal escape sequence.
+    """
+
+    DEFAULT_CSS = """
+    ReplyBody { height: auto; }
+    """
+
+    KEPT_PIECES = 8
+    """How many rendered pieces each reply keeps the lines of (enough to fill the tallest screen)."""
+
+    def __init__(self, source: str = "") -> None:
+        super().__init__()
+        self.pieces = markdown_chunks(source)
+        """The source, in pieces; only the last one still grows."""
+        self._key: tuple[int, str] | None = None  # the (width, theme) of everything cached below
+        self._starts: list[int] = []  # the first line of each piece but the last
+        self._settled_height = 0  # the lines of every piece but the last
+        self._drawn: OrderedDict[int, tuple[str, list[Strip]]] = OrderedDict()  # piece -> (source, lines)
+
+    @property
+    def kept_pieces(self) -> int:
+        """How many pieces' rendered lines are kept now (at most `KEPT_PIECES`)."""
+        return len(self._drawn)
+
+    @property
+    def source(self) -> str:
+        """The whole Markdown source shown."""
+        return "".join(self.pieces)
+
+    def append(self, fragment: str) -> None:
+        """Add text at the end (drawn from the next frame); a long last piece is cut up."""
+        completed = extend_chunks(self.pieces, fragment)
+        if completed and self._key is not None:
+            for index in range(len(self.pieces) - 1 - completed, len(self.pieces) - 1):
+                self._settle(index)
+        self.refresh(layout=True)
+
+    def _settle(self, index: int) -> None:
+        """Count the lines of piece `index`, now that it no longer grows."""
+        first = self._settled_height
+        self._starts.append(first)
+        self._settled_height += len(self._piece_lines(index, first))
+
+    def _piece_lines(self, index: int, first: int) -> list[Strip]:
+        """The lines of piece `index`, which starts at line `first`, at the cached width and theme.
+
+        They are rendered if not kept. Each line carries its offsets, for selecting text with the mouse.
+        """
+        assert self._key is not None
+        source = self.pieces[index]
+        kept = self._drawn.get(index)
+        if kept is not None and kept[0] == source:
+            self._drawn.move_to_end(index)
+            return kept[1]
+        rendered = self.render_piece(source, self._key[0])
+        lines = [line.simplify().apply_offsets(0, first + number) for number, line in enumerate(rendered)]
+        self._drawn[index] = (source, lines)
+        self._drawn.move_to_end(index)
+        while len(self._drawn) > self.KEPT_PIECES:
+            self._drawn.popitem(last=False)
+        return lines
+
+    def render_piece(self, source: str, width: int) -> list[Strip]:
+        """The lines of Markdown `source` at `width`, in the current theme (no caching)."""
+        theme = self.app.current_theme
+        markdown = Markdown(source, code_theme="monokai" if theme.dark else "default", hyperlinks=False)
+        console = self.app.console
+        options = console.options.update(width=width, height=None, highlight=False)
+        # inline code in the theme's accent colour (Rich's default is cyan on black)
+        with console.use_theme(RichTheme({"markdown.code": f"bold {theme.accent or 'yellow'}"})):
+            lines = console.render_lines(markdown, options, style=self.rich_style, pad=True)
+        return [Strip(line, width) for line in lines]
+
+    def _use(self, width: int) -> None:
+        """Make the caches hold lines for `width` and the current theme (measuring every piece again)."""
+        key = (width, self.app.current_theme.name)
+        if self._key != key:
+            self._key = key
+            self._starts, self._settled_height = [], 0
+            self._drawn.clear()
+            for index in range(len(self.pieces) - 1):
+                self._settle(index)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:  # noqa: D102
+        if not width:
+            return 0
+        self._use(width)
+        return self._settled_height + len(self._piece_lines(len(self.pieces) - 1, self._settled_height))
+
+    def _piece_at(self, y: int) -> tuple[int, int]:
+        """The piece that line `y` belongs to, and the reply's line where that piece starts."""
+        if y >= self._settled_height:
+            return len(self.pieces) - 1, self._settled_height
+        index = bisect_right(self._starts, y) - 1
+        return index, self._starts[index]
+
+    def render_line(self, y: int) -> Strip:  # noqa: D102
+        width = self.size.width
+        if not width:
+            return Strip.blank(0)
+        self._use(width)
+        index, first = self._piece_at(y)
+        lines = self._piece_lines(index, first)
+        line = lines[y - first] if y - first < len(lines) else Strip.blank(width, self.rich_style)
+        selection = self.text_selection
+        if selection is not None and (span := selection.get_span(y)) is not None:
+            line = _highlighted(line, span, self.screen.get_component_rich_style("screen--selection"))
+        return line
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        """The text under `selection`, as shown (wrapped lines, list bullets), for copying."""
+        if not self.size.width:
+            return None
+        self._use(self.size.width)
+        firsts = [*self._starts, self._settled_height]
+        shown = [
+            "".join(segment.text for segment in line).rstrip()
+            for index, first in enumerate(firsts)
+            for line in self._piece_lines(index, first)
+        ]
+        return selection.extract("\n".join(shown)), "\n"
+
+    def selection_updated(self, selection: Selection | None) -> None:  # noqa: D102
+        self.refresh()
+
+    def notify_style_update(self) -> None:  # noqa: D102
+        super().notify_style_update()
+        self._key = None  # colours come from the styles: render again
+
+
+def _highlighted(line: Strip, span: tuple[int, int], style: Style) -> Strip:
+    """`line` with the cells from `span[0]` to `span[1]` (-1: the end) drawn in `style` on top."""
+    end = line.cell_length if span[1] == -1 else min(span[1], line.cell_length)
+    start = min(span[0], end)
+    before, inside, after = line.divide([start, end, line.cell_length])
+    marked = [Segment(text, base + style if base else style, control) for text, base, control in inside]
+    return Strip.join([before, Strip(marked, inside.cell_length), after])

@@ -51,6 +51,9 @@ __all__ = [
     "ParsedTranscript",
     "TranscriptFormatError",
     "parse_transcript",
+    "read_transcript_file",
+    "render_front_matter",
+    "render_message",
     "render_transcript",
 ]
 
@@ -85,7 +88,12 @@ def _display_line(text: str, limit: int = 120) -> str:
 
 
 def render_heading(metadata: dict[str, Any]) -> str:
-    """The visible heading of a message section."""
+    """The visible heading of a message section: who wrote it, and marks that a Markdown viewer shows.
+
+    The pane of a side-by-side reply, a partial reply's status and error, a picked winner, an
+    alternative and a replaced message are all visible here; the comment above the heading keeps
+    the same facts as data (the loader reads only that).
+    """
     role = metadata.get("role")
     if role == "assistant":
         name = metadata.get("agent") or metadata.get("model") or "assistant"
@@ -96,9 +104,21 @@ def render_heading(metadata: dict[str, Any]) -> str:
         heading = "### User"
     else:
         heading = f"### {_display_line(metadata.get('agent') or role or 'Message', 60)}"
+    branch = metadata.get("branch")
+    if isinstance(branch, int) and not isinstance(branch, bool):
+        heading += f" · pane {branch + 1}"
     status = metadata.get("status")
     if status in ("incomplete", "interrupted"):
         heading += f" ({status})"
+    if metadata.get("error"):
+        heading += f" · error: {_display_line(metadata['error'], 100)}"
+    for flag, mark in (
+        ("winner", " ★ winner"),
+        ("alternative", " (alternative)"),
+        ("superseded", " (superseded)"),
+    ):
+        if metadata.get(flag):
+            heading += mark
     return heading
 
 

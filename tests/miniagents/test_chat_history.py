@@ -191,7 +191,7 @@ async def test_dialog_loop_with_history_gives_the_assistant_the_whole_conversati
         ctx.reply(Message(text=f"a{len(texts)}", role="assistant"))
 
     async with MiniAgents():
-        await asyncio.wait_for(adialog_loop(user, assistant, chat_history=history), 5)
+        await asyncio.wait_for(adialog_loop(user, assistant, chat_history=history), 30)
     assert seen_by_assistant == [[("user", "q0")], [("user", "q0"), ("assistant", "a1"), ("user", "q1")]]
     assert [m.text for m in await history.aload_chat_history()] == ["q0", "a1", "q1", "a3"]
 
@@ -504,3 +504,25 @@ async def test_conversation_fields_are_saved_and_removable(tmp_path):
     again = ChatHistoryMD(path)
     await again.aload_chat_history()
     assert "system" not in again.fields
+
+
+async def test_headings_show_in_a_markdown_viewer_what_the_metadata_says(tmp_path):
+    path = tmp_path / "c.md"
+    history = ChatHistoryMD(path)
+    messages = [
+        Message(text="q", role="user", superseded=True),
+        Message(text="a", role="assistant", agent="writer_critic", branch=1, winner=True),
+        Message(text="b", role="assistant", agent="demo", branch=0, alternative=True),
+        Message(text="c", role="assistant", agent="demo", status="incomplete", error="LLMStreamError: cut"),
+    ]
+    for message in messages:
+        await history.alog_message(message)
+    text = path.read_text()
+    assert "### User (superseded)\n" in text
+    assert "### Assistant · writer_critic · pane 2 ★ winner\n" in text
+    assert "### Assistant · demo · pane 1 (alternative)\n" in text
+    assert "### Assistant · demo (incomplete) · error: LLMStreamError: cut\n" in text
+    reloaded = ChatHistoryMD(path)
+    assert list(await reloaded.aload_chat_history()) == messages  # the marks change nothing on reload
+    await reloaded.aupdate_message(0, superseded=True)  # a save writes the very same bytes
+    assert path.read_text() == text

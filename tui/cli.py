@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
+import logging
 import os
 import sys
+import threading
 from pathlib import Path
 
 from dotenv import load_dotenv
@@ -156,4 +159,25 @@ def main() -> None:
     import tui.app  # noqa: F401  (loaded before the collector freezes what exists)
 
     tune_garbage_collector()
-    raise SystemExit(run())
+    code = run()
+    _exit_even_if_a_thread_is_stuck(code)
+
+
+def _exit_even_if_a_thread_is_stuck(code: int) -> None:
+    """Exit with `code`, even when a thread would keep the process alive.
+
+    By now the app has stopped and saved everything. But a terminal that goes away while the app
+    quits can leave Textual's input thread reading it forever (a hung-up terminal reads as empty,
+    at once, again and again): the process would live on with no terminal, using CPU. Then the
+    process ends without waiting for that thread.
+    """
+    stuck = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
+    for thread in stuck:
+        thread.join(timeout=1.0)
+    if any(thread.is_alive() for thread in stuck):
+        logging.shutdown()
+        with contextlib.suppress(OSError, ValueError):  # the terminal may be gone
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)
+    raise SystemExit(code)

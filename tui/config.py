@@ -16,6 +16,7 @@ from miniagents.ext.llm.base import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_OPENAI_MODEL,
 )
+from miniagents.ext.llm.demo import DEFAULT_DEMO_SPEED
 
 __all__ = [
     "DEFAULT_DEMO_SPEED",
@@ -30,9 +31,6 @@ __all__ = [
     "local_model_installed",
 ]
 
-
-DEFAULT_DEMO_SPEED = 200.0
-"""Tokens per second of the offline demo model, unless `--demo-speed` says otherwise."""
 
 KNOWN_MODELS = (
     "demo",

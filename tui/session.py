@@ -7,12 +7,14 @@ shows, never the app.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from miniagents import ChatHistoryMD, InteractionContext, MiniAgent, TranscriptWriteError
+from miniagents import ChatHistoryMD, InteractionContext, Message, MiniAgent, TranscriptWriteError
 from miniagents.ext.llm.base import RetryNotice
 from tui.agent_loader import load_agent
 from tui.config import KNOWN_MODELS, MAX_PANES, ConfigError, Settings, build_agent, local_model_installed
@@ -160,9 +162,27 @@ class ChatSession:
             await self.history.aset_fields(panel=fields)
 
     def model_description(self, keys_description: str) -> tuple[str, str]:
-        """The model in use, and a note: where its key comes from, or how to get a real model."""
+        """The model in use (with the server it is asked on), and a note on keys or real models."""
         if self.model_spec == "demo":
             return "demo (offline model)", "set OPENAI_API_KEY or ANTHROPIC_API_KEY for a real model"
         if self.model_spec == "local":
             return "local (SmolLM2-135M on this machine)", "set OPENAI_API_KEY or ANTHROPIC_API_KEY for more"
-        return self.model_spec, keys_description
+        host = self.server()
+        return (f"{self.model_spec} → {host}" if host else self.model_spec), keys_description
+
+    def server(self) -> str | None:
+        """The host (and port) requests go to when a base URL points the provider elsewhere."""
+        variable = {"openai": "OPENAI_BASE_URL", "anthropic": "ANTHROPIC_BASE_URL"}.get(
+            self.model_spec.partition(":")[0]
+        )
+        url = os.environ.get(variable) if variable else None
+        return (urlsplit(url).netloc or url) if url else None
+
+    def earlier_model(self, messages: Iterable[Message]) -> str | None:
+        """The model that wrote the last reply of a saved chat, if it is not the one in use now."""
+        replies = [m for m in messages if getattr(m, "role", None) == "assistant"]
+        if not replies:
+            return None
+        last = replies[-1]
+        used = str(getattr(last, "agent", None) or getattr(last, "model", None) or "")
+        return used if used and used not in (self.model_spec, self.agent.alias) else None

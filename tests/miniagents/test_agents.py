@@ -133,7 +133,7 @@ async def test_inquire_returns_at_once_and_agent_runs_in_parallel():
     async with MiniAgents():
         reply = slow.inquire()
         assert isinstance(reply, MessageSequencePromise)
-        await asyncio.wait_for(started.wait(), 1)  # running although nobody consumes yet
+        await asyncio.wait_for(started.wait(), 30)  # running although nobody consumes yet
         assert not reply.done
         release.set()
         assert (await reply.aresolve_messages())[0].text == "done"
@@ -423,11 +423,11 @@ async def test_cancelling_the_caller_cancels_the_agents_it_started():
 
     async with MiniAgents() as context:
         task = asyncio.create_task(caller())
-        await asyncio.wait_for(started.wait(), 1)
+        await asyncio.wait_for(started.wait(), 30)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-        await asyncio.wait_for(closed.wait(), 1)
+        await asyncio.wait_for(closed.wait(), 30)
         await asyncio.sleep(0)
         assert not context.active_tasks
 

@@ -541,3 +541,20 @@ async def test_page_up_on_a_short_chat_while_a_reply_streams_leaves_the_reply_sh
         await wait_for(lambda: len(messages_in(path)) == 4, pilot)
         chat_log = app.screen.query_one(ChatLog)
         await wait_for(lambda: chat_log.scroll_y == chat_log.max_scroll_y, pilot)  # following again
+
+
+async def test_the_status_names_the_server_and_a_resume_says_which_model_goes_on(
+    tmp_path, llm_server, monkeypatch
+):
+    path = tmp_path / "chat.md"
+    monkeypatch.setenv("OPENAI_BASE_URL", llm_server.openai_base_url)
+    host = llm_server.openai_base_url.split("//", 1)[1].split("/", 1)[0]
+    app = ChatApp(Settings(models=["openai:m"], max_retries=0), path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert f"openai:m → {host}" in str(app.screen.query_one(".reply-status").render())
+        await send(pilot, "hello")
+        await wait_for(lambda: len(messages_in(path)) == 2, pilot)
+    resumed = ChatApp(Settings(tokens_per_second=0), path)  # the demo model now
+    async with resumed.run_test(size=(120, 40)) as pilot:
+        notice = "This chat was held with openai:m; it goes on with demo"
+        await wait_for(lambda: any(notice in _plain(w) for w in resumed.screen.query(".notice")), pilot)

@@ -118,6 +118,12 @@ class ChatScreen(Screen[None]):
             )
             shown = shown[-RESUME_WINDOW:]
         await self.chat_log.add_saved(shown)
+        held_with = self.session.earlier_model(shown)
+        if held_with is not None:
+            now = self.session.model_spec
+            await self.chat_log.add_notice(
+                f"This chat was held with {held_with}; it goes on with {now} (Ctrl+O to switch)."
+            )
         assistant = self.session.assistant.fork(on_retry=self.conversation.show_retry)
         await adialog_loop(self.user_agent, assistant, history, select_history=active_messages)
 

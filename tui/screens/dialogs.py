@@ -15,6 +15,8 @@ from textual.widgets.option_list import Option
 
 from tui.sanitize import visible
 
+__all__ = ["ConfirmDialog", "InputDialog"]
+
 
 class InputDialog(ModalScreen[str | None]):
     """Ask for one line of text; Enter accepts, Esc cancels (the result is then `None`).

@@ -23,6 +23,8 @@ from miniagents.transcript_folder import (
 from tui.sanitize import visible
 from tui.screens.dialogs import ConfirmDialog, InputDialog
 
+__all__ = ["TranscriptsScreen"]
+
 
 class TranscriptsScreen(Screen[Path | None]):
     """A table of transcripts with a search box above it; dismissed with the one to open, if any."""

@@ -10,6 +10,8 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import TextArea
 
+__all__ = ["PromptInput", "send_typing_to_prompt"]
+
 
 class PromptInput(TextArea):
     """The prompt. Pasted text is inserted literally and never sent on its own.

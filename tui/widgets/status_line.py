@@ -8,6 +8,8 @@ from textual.widget import Widget
 
 from tui.sanitize import visible
 
+__all__ = ["SEPARATOR", "StatusLine"]
+
 SEPARATOR = " · "
 
 

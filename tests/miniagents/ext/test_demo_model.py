@@ -40,7 +40,7 @@ async def test_rate_is_respected():
             "x", script=["one two three four five six seven eight nine ten"], tokens_per_second=50
         )
         elapsed = time.monotonic() - started
-    assert 0.15 < elapsed < 2  # 10 tokens at 50/s: about 0.18 s
+    assert elapsed > 0.15  # 10 tokens at 50/s take about 0.18 s: the rate is kept (never faster)
 
 
 async def test_scripted_failure_keeps_partial_text():

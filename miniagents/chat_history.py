@@ -18,7 +18,14 @@ from miniagents.errors import TranscriptWriteError
 from miniagents.messages import INTERRUPTED, Message
 from miniagents.transcript_format import read_transcript_file, render_front_matter, render_message
 
-__all__ = ["ChatHistory", "ChatHistoryMD", "InMemoryChatHistory", "TranscriptWriteError"]
+__all__ = [
+    "ChatHistory",
+    "ChatHistoryMD",
+    "InMemoryChatHistory",
+    "TranscriptWriteError",
+    "make_private_folders",
+    "write_atomically",
+]
 
 logger = logging.getLogger("miniagents.chat_history")
 

@@ -17,9 +17,12 @@ from miniagents.agents import InteractionContext, miniagent
 from miniagents.errors import LLMStreamError
 from miniagents.ext.llm.base import chat_turns
 
-__all__ = ["DEMO_MODEL", "demo_agent", "demo_reply_text", "split_into_tokens"]
+__all__ = ["DEFAULT_DEMO_SPEED", "DEMO_MODEL", "demo_agent", "demo_reply_text", "split_into_tokens"]
 
 DEMO_MODEL = "demo"
+
+DEFAULT_DEMO_SPEED = 200.0
+"""Tokens per second the demo model streams at unless told otherwise."""
 
 _TOKEN = re.compile(r"\s*\S+|\s+")
 
@@ -61,7 +64,7 @@ def demo_reply_text(prompt: str, system: str | None = None, turn: int = 1) -> st
 @miniagent(alias="demo")
 async def demo_agent(
     ctx: InteractionContext,
-    tokens_per_second: float = 200.0,
+    tokens_per_second: float = DEFAULT_DEMO_SPEED,
     system: str | None = None,
     script: Sequence[str] | None = None,
     fail_after_tokens: int | None = None,

@@ -23,3 +23,19 @@ async def pipeline(ctx: InteractionContext) -> None:
 
 
 not_an_agent = "just a string"
+
+slow_writer = demo_agent.fork(alias="writer", script=["one two three four five six"], tokens_per_second=20)
+slow_critic = demo_agent.fork(alias="critic", script=["seven eight nine ten"], tokens_per_second=20)
+
+
+@miniagent
+async def slow_pipeline(ctx: InteractionContext) -> None:
+    """A writer streaming a word every 50 ms, then a critique sent once it is whole (it arrives at once).
+
+    Over the whole reply that is about 20 tok/s; the critique alone would look like thousands.
+    """
+    draft = slow_writer.inquire(ctx.messages)
+    ctx.reply(draft)
+    critique = slow_critic.inquire(draft)
+    await critique
+    ctx.reply(critique)

@@ -313,3 +313,14 @@ async def test_typing_or_esc_on_a_focused_pane_goes_back_to_the_prompt(tmp_path)
         pane.focus()
         await pilot.press("escape")
         assert prompt.has_focus
+
+
+async def test_a_pipeline_panes_rate_is_measured_over_the_whole_reply(tmp_path):
+    app = _app(tmp_path, "slow_pipeline", "alpha")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "write something")
+        await wait_for(lambda: not _busy(app) and len(_pane_texts(app, 0)) == 2, pilot)
+        status = str(app.screen.query(AgentPane)[0].query_one(".reply-status", StatusLine).render())
+    rate = float(status.split(" tok/s")[0].split()[-1])
+    assert rate < 40  # both agents stream at 20 tok/s (a loaded machine only makes it slower)
+    assert "10 tokens" in status  # the tokens of both messages

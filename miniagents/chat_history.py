@@ -147,6 +147,7 @@ class ChatHistoryMD(ChatHistory):
         *,
         title: str | None = None,
         on_save_error: Callable[[TranscriptWriteError], object] | None = None,
+        on_saved: Callable[[], object] | None = None,
     ) -> None:
         """Open (lazily) the transcript at `path`.
 
@@ -154,11 +155,13 @@ class ChatHistoryMD(ChatHistory):
             path: the transcript file; it need not exist yet.
             title: the conversation's title for a new file (default: from the first user message).
             on_save_error: called with the error when a save fails (default: log it).
+            on_saved: called after each save that succeeded (after a failed one: it works again).
         """
         super().__init__()
         self.path = Path(path)
         self._title = title
         self._on_save_error = on_save_error
+        self._on_saved = on_saved
         self._fields: dict[str, Any] | None = None
         self._messages: list[Message] = []
         self._sections: list[str] = []
@@ -263,6 +266,8 @@ class ChatHistoryMD(ChatHistory):
                     logger.error("%s", error)
             else:
                 self.last_save_error = None
+                if self._on_saved is not None:
+                    self._on_saved()
 
 
 def make_private_folders(folder: Path) -> None:

@@ -53,6 +53,7 @@ class ChatApp(App[int]):
         self.settings = settings
         self.agents = MiniAgents()
         """The context every agent of the app runs in."""
+        self._what = ""
         self.pacer = FramePacer()
         """The ticks at which streaming replies redraw, shared by every reply on screen."""
         self.keys_description = " · ".join(source.describe() for source in key_sources(Path(".env")))
@@ -62,7 +63,13 @@ class ChatApp(App[int]):
         """The conversation on screen."""
 
     def _new_session(self, transcript: Path, model_spec: str) -> ChatSession:
-        return ChatSession(self.settings, transcript, model_spec, on_save_error=self._report_save_error)
+        return ChatSession(
+            self.settings,
+            transcript,
+            model_spec,
+            on_save_error=self._report_save_error,
+            on_saved=self._show_where_saved,
+        )
 
     # ------------------------------------------------------------ the MiniAgents context around the run
 
@@ -139,13 +146,20 @@ class ChatApp(App[int]):
         """The chat, or the panel view when the session has panes."""
         panes = self.session.panel(command_line)
         if len(panes) < 2:
-            self.sub_title = f"{self.session.model_spec} · {self.session.transcript}"
+            self._what = self.session.model_spec
+            self._show_where_saved()
             return ChatScreen(self.session, self.pacer, self.keys_description)
         return self._panel_screen(panes)
 
     def _panel_screen(self, panes: list[PaneSpec]) -> PanelScreen:
-        self.sub_title = f"{len(panes)} assistants side by side · {self.session.transcript}"
+        self._what = f"{len(panes)} assistants side by side"
+        self._show_where_saved()
         return PanelScreen(self.session, panes, self.pacer)
+
+    def _show_where_saved(self) -> None:
+        """The header: what answers, and the transcript, marked while it cannot be saved."""
+        unsaved = " · ⚠ NOT SAVED" if self.session.history.last_save_error is not None else ""
+        self.sub_title = f"{self._what} · {self.session.transcript}{unsaved}"
 
     @on(CompareRequested)
     def compare(self, event: CompareRequested) -> None:
@@ -191,6 +205,12 @@ class ChatApp(App[int]):
 
     def _report_save_error(self, error: TranscriptWriteError) -> None:
         self.notify(str(error), title="Transcript not saved", severity="error", markup=False)
+        self._show_where_saved()
+
+    @property
+    def unsaved_error(self) -> TranscriptWriteError | None:
+        """Why the transcript could not be saved the last time it was tried, if it could not."""
+        return self.session.history.last_save_error
 
 
 def _key_name(keys: str) -> str:

@@ -8,11 +8,13 @@ import gc
 import logging
 import os
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
 from dotenv import load_dotenv
 
+from miniagents.chat_history import make_private_folders
 from miniagents.transcript_folder import new_transcript_path
 from miniagents.transcript_format import TranscriptFormatError, read_transcript_file
 from tui import __version__
@@ -136,8 +138,32 @@ def run(argv: list[str] | None = None) -> int:
         transcript = args.resume
     else:
         transcript = new_transcript_path(transcripts_dir)
+    try:
+        _check_writable(transcript.parent)
+    except OSError as error:
+        print(
+            f"miniagents-tui: cannot save conversations in {transcript.parent}: {error.strerror or error}"
+            " (give a folder you can write with --transcripts-dir)",
+            file=sys.stderr,
+        )
+        return 2
     app = ChatApp(settings, transcript)
-    return app.run() or 0
+    code = app.run() or 0
+    if app.unsaved_error is not None:
+        print(f"miniagents-tui: the conversation was not saved: {app.unsaved_error}", file=sys.stderr)
+        return code or 1
+    return code
+
+
+def _check_writable(folder: Path) -> None:
+    """Make `folder` (private) if needed and check that a file can be written in it.
+
+    Raises:
+        OSError: it cannot be made or written to.
+    """
+    make_private_folders(folder)
+    with tempfile.TemporaryFile(dir=folder):
+        pass
 
 
 def tune_garbage_collector() -> None:

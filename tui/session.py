@@ -45,6 +45,7 @@ class ChatSession:
         transcript: Path,
         model_spec: str,
         on_save_error: Callable[[TranscriptWriteError], object] | None = None,
+        on_saved: Callable[[], object] | None = None,
     ) -> None:
         """A session on `transcript` (opened by `aopen()`) answered by `model_spec`.
 
@@ -52,7 +53,7 @@ class ChatSession:
             ConfigError: `model_spec` names no known provider.
         """
         self.settings = settings
-        self.history = ChatHistoryMD(transcript, on_save_error=on_save_error)
+        self.history = ChatHistoryMD(transcript, on_save_error=on_save_error, on_saved=on_saved)
         """The conversation, saved as Markdown."""
         self.model_spec = model_spec
         self.agent: MiniAgent = build_agent(model_spec, settings)

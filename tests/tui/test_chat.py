@@ -558,3 +558,40 @@ async def test_the_status_names_the_server_and_a_resume_says_which_model_goes_on
     async with resumed.run_test(size=(120, 40)) as pilot:
         notice = "This chat was held with openai:m; it goes on with demo"
         await wait_for(lambda: any(notice in _plain(w) for w in resumed.screen.query(".notice")), pilot)
+
+
+def test_a_transcripts_folder_that_cannot_be_written_is_refused_at_start(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = subprocess.run(
+        [sys.executable, "-m", "tui", "--transcripts-dir", str(blocker / "transcripts")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert "cannot save conversations" in line and "--transcripts-dir" in line
+
+
+async def test_a_failed_save_stays_marked_until_a_save_works_again(tmp_path):
+    folder = tmp_path / "later"
+    folder.write_text("a file where the folder should be")
+    path = folder / "chat.md"
+    app = ChatApp(Settings(tokens_per_second=0), path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "first")
+        await wait_for(lambda: "NOT SAVED" in app.sub_title, pilot)
+        await wait_for(lambda: len(app.screen.query(AssistantMessage)) == 1 and not _streaming(app), pilot)
+        assert app.unsaved_error is not None
+        folder.unlink()  # the folder can be made now
+        await send(pilot, "second")
+        await wait_for(lambda: len(messages_in(path)) == 4, pilot)
+        await wait_for(lambda: "NOT SAVED" not in app.sub_title, pilot)
+    assert app.unsaved_error is None
+    assert [m.text for m in messages_in(path)][::2] == ["first", "second"]  # nothing was lost
+
+
+def _streaming(app) -> bool:
+    screen = app.screen
+    return isinstance(screen, ChatScreen) and screen.streaming

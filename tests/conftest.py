@@ -4,6 +4,7 @@ warning or error while it runs."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 
@@ -31,6 +32,13 @@ def _no_real_provider_settings(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     # The app's default model is the offline demo in tests, even where the local model is installed.
     monkeypatch.setenv("MINIAGENTS_MODEL", "demo")
+
+
+@pytest.fixture
+async def no_asyncio_debug():
+    """Run a test that drives the whole app without asyncio's debug mode (see tests/tui/conftest.py)."""
+    asyncio.get_running_loop().set_debug(False)
+    yield
 
 
 class _AsyncioProblems(logging.Handler):

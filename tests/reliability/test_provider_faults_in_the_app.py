@@ -1,11 +1,15 @@
 """R2/R3/R4 as a user meets them in the app: retries shown, errors literal and actionable, history intact."""
 
+import pytest
+
 from tests.fakes.llm_server import Reply, Status
 from tests.tui.helpers import messages_in, type_text, wait_for
 from tui.app import ChatApp
 from tui.config import Settings
 from tui.widgets.prompt import PromptInput
 from tui.widgets.status_line import StatusLine
+
+pytestmark = pytest.mark.usefixtures("no_asyncio_debug")  # the whole app runs: see tests/tui/conftest.py
 
 
 async def test_transient_errors_show_retrying_then_a_clear_error_and_resending_works(

@@ -7,12 +7,16 @@ import os
 import random
 import resource
 
+import pytest
+
 from tests.fakes.llm_server import Fail, Reply, Status
 from tests.tui.helpers import messages_in, wait_for
 from tui.app import ChatApp
 from tui.config import Settings
 from tui.widgets.message_views import AssistantMessage
 from tui.widgets.prompt import PromptInput
+
+pytestmark = pytest.mark.usefixtures("no_asyncio_debug")  # the whole app runs: see tests/tui/conftest.py
 
 TURNS = 200
 RESTART_EVERY = 50

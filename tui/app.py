@@ -19,6 +19,7 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 
 from miniagents import MiniAgents, TranscriptWriteError
+from miniagents.transcript_folder import new_transcript_path
 from tui.config import Settings, default_model, key_sources
 from tui.messages import CompareRequested
 from tui.screens.chat import ChatScreen
@@ -40,6 +41,9 @@ class ChatApp(App[int]):
             "open_transcripts",
             "Transcripts",
             tooltip="Browse, search, reopen, rename, delete saved chats",
+        ),
+        Binding(
+            "ctrl+f", "new_chat", "New chat", tooltip="Start a fresh conversation (this one stays saved)"
         ),
     ]
 
@@ -167,10 +171,21 @@ class ChatApp(App[int]):
         self.switch_screen(self._panel_screen(event.panes))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Offer the saved conversations from the chat and the panel view only."""
-        if action == "open_transcripts":
+        """Offer the saved conversations and a new chat from the chat and the panel view only."""
+        if action in ("open_transcripts", "new_chat"):
             return isinstance(self.screen, ChatScreen | PanelScreen)
         return True
+
+    async def action_new_chat(self) -> None:
+        """Start a new conversation in a new transcript, with the model in use (the chat view)."""
+        previous = self.session
+        self.session = self._new_session(
+            new_transcript_path(self.settings.transcripts_dir), previous.model_spec
+        )
+        self.session.system_prompt = self.settings.system
+        await self.switch_screen(self._main_screen(command_line=False))
+        await previous.history.aflush()
+        self.notify(f"New chat. The last one is saved in {previous.transcript}.", markup=False)
 
     def action_open_transcripts(self) -> None:
         """Open the list of saved conversations."""

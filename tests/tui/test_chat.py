@@ -595,3 +595,20 @@ async def test_a_failed_save_stays_marked_until_a_save_works_again(tmp_path):
 def _streaming(app) -> bool:
     screen = app.screen
     return isinstance(screen, ChatScreen) and screen.streaming
+
+
+async def test_a_new_chat_starts_a_new_transcript_and_keeps_the_old_one(tmp_path):
+    first = tmp_path / "transcripts" / "first.md"
+    app = ChatApp(Settings(tokens_per_second=0, transcripts_dir=tmp_path / "transcripts"), first)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "hello")
+        await wait_for(lambda: len(messages_in(first)) == 2, pilot)
+        saved = first.read_bytes()
+        await pilot.press("ctrl+f")
+        await wait_for(lambda: app.session.transcript != first and not app.screen.query(UserMessage), pilot)
+        await send(pilot, "fresh start")
+        second = app.session.transcript
+        await wait_for(lambda: len(messages_in(second)) == 2, pilot)
+    assert second.parent == first.parent and first.read_bytes() == saved
+    assert [m.text for m in messages_in(second)][0] == "fresh start"
+    assert demo_reply_text("fresh start") == messages_in(second)[1].text  # turn 1 again: a new conversation

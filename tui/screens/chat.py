@@ -86,7 +86,11 @@ class ChatScreen(Screen[None]):
     def compose(self) -> ComposeResult:  # noqa: D102
         yield Header()
         yield ConversationView(self._pacer, "assistant")
-        prompt = PromptInput(id="prompt")
+        prompt = PromptInput(
+            id="prompt",
+            placeholder="Enter sends · Ctrl+J new line · Ctrl+P all commands · Ctrl+T saved chats"
+            " · Ctrl+Q quits",
+        )
         prompt.cursor_blink = not self.app.is_headless  # a steady cursor keeps headless screenshots stable
         yield prompt
         yield Footer()

@@ -79,7 +79,11 @@ class PanelScreen(Screen[None]):
             for index, pane in enumerate(self.pane_specs):
                 yield AgentPane(index, pane.spec, self._pacer)
         yield StatusLine(id="panel-status")
-        prompt = PromptInput(id="prompt")
+        prompt = PromptInput(
+            id="prompt",
+            placeholder="One message to every pane · Enter sends · Tab to a pane, w picks its reply"
+            " · Ctrl+Q quits",
+        )
         prompt.cursor_blink = not self.app.is_headless
         yield prompt
         yield Footer()

@@ -610,5 +610,5 @@ async def test_a_new_chat_starts_a_new_transcript_and_keeps_the_old_one(tmp_path
         second = app.session.transcript
         await wait_for(lambda: len(messages_in(second)) == 2, pilot)
     assert second.parent == first.parent and first.read_bytes() == saved
-    assert [m.text for m in messages_in(second)][0] == "fresh start"
+    assert messages_in(second)[0].text == "fresh start"
     assert demo_reply_text("fresh start") == messages_in(second)[1].text  # turn 1 again: a new conversation

@@ -1,5 +1,10 @@
 """Benchmark of miniagents-tui, headless. Run: `python tests/benchmarks/tui_bench.py` (prints JSON).
 
+Headless: the app runs in this process with Textual's headless driver, so it measures the app's own
+work (rendering, layout, the framework) without a terminal's input thread and output writer, and
+without the provider SDKs. What a user feels in a real terminal is more (issue: a benchmark of the
+installed executable in a pseudo-terminal).
+
 - first paint: from process start (before imports) to the chat screen ready for typing (<= 400 ms);
 - one pane: the demo model streaming 20,000 tokens at 5,000 tokens/s while a key is pressed every
   20 ms: every token rendered; key-to-redraw latency p50/p99 (p99 <= 50 ms), from posting the key
@@ -33,6 +38,7 @@ from miniagents import Message  # noqa: E402
 from miniagents.ext.llm.demo import demo_agent, split_into_tokens  # noqa: E402
 from miniagents.transcript_format import render_transcript  # noqa: E402
 from tui.app import ChatApp  # noqa: E402
+from tui.cli import tune_garbage_collector  # noqa: E402
 from tui.config import Settings  # noqa: E402
 from tui.screens.chat import ChatScreen  # noqa: E402
 from tui.screens.panel import PanelScreen  # noqa: E402
@@ -252,6 +258,7 @@ async def long_transcript(folder: Path) -> dict[str, float]:
 
 
 async def main() -> None:
+    tune_garbage_collector()  # as the `miniagents-tui` command does before the app starts
     _record_refreshes()
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)

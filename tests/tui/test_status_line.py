@@ -55,3 +55,10 @@ def test_a_replys_numbers_come_most_important_first():
     with_count = ["120 tok/s", "90 tokens", "0.4 s", "first token 0.00 s"]
     assert stats.status_parts(tokens=90, elapsed=0.44) == with_count
     assert StreamStats(0, None, None).status_parts(elapsed=2) == ["0 tokens", "2.0 s"]
+
+
+def test_counts_read_as_english():
+    from tui.widgets.stream_stats import counted
+
+    assert [counted(n, "token") for n in (0, 1, 2)] == ["0 tokens", "1 token", "2 tokens"]
+    assert StreamStats(1, None, None).status_parts() == ["1 token"]

@@ -22,6 +22,7 @@ from miniagents.transcript_folder import (
 )
 from tui.sanitize import visible
 from tui.screens.dialogs import ConfirmDialog, InputDialog
+from tui.widgets.stream_stats import counted
 
 __all__ = ["TranscriptsScreen"]
 
@@ -81,7 +82,9 @@ class TranscriptsScreen(Screen[Path | None]):
                 key=key,
             )
         what = f"matching {query!r}" if query else f"in {self.folder}"
-        self.query_one("#summary", Static).update(Text(visible(f"{len(rows)} conversations {what}")))
+        self.query_one("#summary", Static).update(
+            Text(visible(f"{counted(len(rows), 'conversation')} {what}"))
+        )
 
     def _selected(self) -> TranscriptInfo | None:
         table = self.query_one(DataTable)

@@ -5,7 +5,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-__all__ = ["PROGRESS_SECONDS", "StreamProgress", "StreamStats"]
+__all__ = ["PROGRESS_SECONDS", "StreamProgress", "StreamStats", "counted"]
+
+
+def counted(number: int, noun: str) -> str:
+    """`number` and `noun`, plural unless the number is one: "1 token", "2 tokens"."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 @dataclass(frozen=True)
@@ -25,7 +30,7 @@ class StreamStats:
         parts = []
         if self.tokens_per_second is not None:
             parts.append(f"{self.tokens_per_second:.0f} tok/s")
-        parts.append(f"{self.tokens if tokens is None else tokens} tokens")
+        parts.append(counted(self.tokens if tokens is None else tokens, "token"))
         if elapsed is not None:
             parts.append(f"{elapsed:.1f} s")
         if self.time_to_first_token is not None:

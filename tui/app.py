@@ -182,7 +182,6 @@ class ChatApp(App[int]):
         self.session = self._new_session(
             new_transcript_path(self.settings.transcripts_dir), previous.model_spec
         )
-        self.session.system_prompt = self.settings.system
         await self.switch_screen(self._main_screen(command_line=False))
         await previous.history.aflush()
         self.notify(f"New chat. The last one is saved in {previous.transcript}.", markup=False)

@@ -43,3 +43,33 @@ def first_reply_started(app) -> bool:
 
     replies = app.screen.query(AssistantMessage)
     return bool(replies) and bool(replies.first().text)
+
+
+class FedModel:
+    """A model whose reply streams exactly what the test feeds it, when the test feeds it.
+
+    A test that must see a reply still streaming (to scroll while text arrives) feeds it chunk by
+    chunk instead of racing a model's speed on a loaded machine; `finish()` ends the reply.
+    """
+
+    def __init__(self) -> None:
+        from miniagents import MiniAgent
+
+        self._chunks: asyncio.Queue[str | None] = asyncio.Queue()
+        self.agent = MiniAgent(self._reply, alias="fed")
+
+    async def _reply(self, ctx, **_options) -> None:
+        async def tokens():
+            while (chunk := await self._chunks.get()) is not None:
+                yield chunk
+            yield {"stop_reason": "end_turn"}
+
+        ctx.reply_tokens(tokens(), role="assistant", agent="fed")
+
+    def feed(self, text: str) -> None:
+        """Stream `text` next."""
+        self._chunks.put_nowait(text)
+
+    def finish(self) -> None:
+        """End the reply after what was fed."""
+        self._chunks.put_nowait(None)

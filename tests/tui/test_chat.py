@@ -11,7 +11,7 @@ from textual.containers import VerticalScroll
 
 from miniagents.ext.llm.demo import demo_agent, demo_reply_text
 from miniagents.transcript_format import read_transcript_file
-from tests.tui.helpers import first_reply_started, messages_in, send, type_text, wait_for
+from tests.tui.helpers import FedModel, first_reply_started, messages_in, send, type_text, wait_for
 from tui.app import ChatApp
 from tui.config import Settings
 from tui.screens.chat import ChatScreen
@@ -401,38 +401,56 @@ def _wheel_up(chat_log) -> None:
 
 
 async def test_the_view_follows_new_text_until_the_user_scrolls_up_and_again_at_the_bottom(tmp_path):
+    model = FedModel()
+    paragraphs = iter(_long_markdown().split("\n\n") * 20)
     app = ChatApp(Settings(), tmp_path / "chat.md")
     async with app.run_test(size=(100, 30)) as pilot:
-        app.session.agent = demo_agent.fork(script=[_long_markdown()], tokens_per_second=400)
+        app.session.agent = model.agent
         await send(pilot, "go")
         chat_log = app.screen.query_one(ChatLog)
-        await wait_for(lambda: chat_log.max_scroll_y > 20, pilot)
+
+        async def grow_by(lines: int) -> None:
+            start = chat_log.max_scroll_y
+            while chat_log.max_scroll_y <= start + lines:
+                model.feed(next(paragraphs) + "\n\n")
+                await pilot.pause(0.01)
+
+        await grow_by(20)
         await wait_for(lambda: chat_log.scroll_y == chat_log.max_scroll_y, pilot)  # following
         for _ in range(5):
             _wheel_up(chat_log)
         await wait_for(lambda: chat_log.scroll_y < chat_log.max_scroll_y - 5, pilot)
-        held, grown_from = chat_log.scroll_y, chat_log.max_scroll_y
-        await wait_for(lambda: chat_log.max_scroll_y > grown_from + 10, pilot)
+        held = chat_log.scroll_y
+        await grow_by(10)
         assert chat_log.scroll_y == held  # new text does not pull the reader down
         chat_log.scroll_end(animate=False)  # back at the bottom (the End key, or the wheel)
-        grown_from = chat_log.max_scroll_y
-        await wait_for(lambda: chat_log.max_scroll_y > grown_from + 5, pilot)
+        await wait_for(lambda: chat_log.scroll_y == chat_log.max_scroll_y, pilot)
+        await grow_by(5)
         await wait_for(lambda: chat_log.scroll_y == chat_log.max_scroll_y, pilot)  # following again
+        model.finish()
 
 
 async def test_page_up_and_down_in_the_prompt_scroll_the_conversation(tmp_path):
+    model = FedModel()
+    paragraphs = iter(_long_markdown().split("\n\n") * 20)
     app = ChatApp(Settings(), tmp_path / "chat.md")
     async with app.run_test(size=(100, 30)) as pilot:
-        long_text = "\n\n".join([_long_markdown()] * 3)
-        app.session.agent = demo_agent.fork(script=[long_text], tokens_per_second=400)
+        app.session.agent = model.agent
         await send(pilot, "go")
         chat_log = app.screen.query_one(ChatLog)
-        await wait_for(lambda: chat_log.max_scroll_y > 40, pilot)
+
+        async def grow_by(lines: int) -> None:
+            start = chat_log.max_scroll_y
+            while chat_log.max_scroll_y <= start + lines:
+                model.feed(next(paragraphs) + "\n\n")
+                await pilot.pause(0.01)
+
+        await grow_by(40)
         await pilot.press("pageup", "pageup")
         assert isinstance(app.focused, PromptInput)
         await wait_for(lambda: chat_log.scroll_y < chat_log.max_scroll_y - 30, pilot)
-        held, grown_from = chat_log.scroll_y, chat_log.max_scroll_y
-        await wait_for(lambda: chat_log.max_scroll_y > grown_from + 10, pilot)
+        held = chat_log.scroll_y
+        await grow_by(10)
         assert chat_log.scroll_y == held  # reading back: new text does not pull the view down
         await pilot.press("escape")
         await wait_for(lambda: len(messages_in(tmp_path / "chat.md")) == 2, pilot)

@@ -73,3 +73,10 @@ class FedModel:
     def finish(self) -> None:
         """End the reply after what was fed."""
         self._chunks.put_nowait(None)
+
+    async def grow(self, chat_log, pilot, lines: int, paragraphs) -> None:
+        """Feed paragraphs from `paragraphs` until `chat_log` has grown by more than `lines` lines."""
+        start = chat_log.max_scroll_y
+        while chat_log.max_scroll_y <= start + lines:
+            self.feed(next(paragraphs) + "\n\n")
+            await pilot.pause(0.01)

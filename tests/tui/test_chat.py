@@ -409,23 +409,17 @@ async def test_the_view_follows_new_text_until_the_user_scrolls_up_and_again_at_
         await send(pilot, "go")
         chat_log = app.screen.query_one(ChatLog)
 
-        async def grow_by(lines: int) -> None:
-            start = chat_log.max_scroll_y
-            while chat_log.max_scroll_y <= start + lines:
-                model.feed(next(paragraphs) + "\n\n")
-                await pilot.pause(0.01)
-
-        await grow_by(20)
+        await model.grow(chat_log, pilot, 20, paragraphs)
         await wait_for(lambda: chat_log.scroll_y == chat_log.max_scroll_y, pilot)  # following
         for _ in range(5):
             _wheel_up(chat_log)
         await wait_for(lambda: chat_log.scroll_y < chat_log.max_scroll_y - 5, pilot)
         held = chat_log.scroll_y
-        await grow_by(10)
+        await model.grow(chat_log, pilot, 10, paragraphs)
         assert chat_log.scroll_y == held  # new text does not pull the reader down
         chat_log.scroll_end(animate=False)  # back at the bottom (the End key, or the wheel)
         await wait_for(lambda: chat_log.scroll_y == chat_log.max_scroll_y, pilot)
-        await grow_by(5)
+        await model.grow(chat_log, pilot, 5, paragraphs)
         await wait_for(lambda: chat_log.scroll_y == chat_log.max_scroll_y, pilot)  # following again
         model.finish()
 
@@ -439,18 +433,12 @@ async def test_page_up_and_down_in_the_prompt_scroll_the_conversation(tmp_path):
         await send(pilot, "go")
         chat_log = app.screen.query_one(ChatLog)
 
-        async def grow_by(lines: int) -> None:
-            start = chat_log.max_scroll_y
-            while chat_log.max_scroll_y <= start + lines:
-                model.feed(next(paragraphs) + "\n\n")
-                await pilot.pause(0.01)
-
-        await grow_by(40)
+        await model.grow(chat_log, pilot, 40, paragraphs)
         await pilot.press("pageup", "pageup")
         assert isinstance(app.focused, PromptInput)
         await wait_for(lambda: chat_log.scroll_y < chat_log.max_scroll_y - 30, pilot)
         held = chat_log.scroll_y
-        await grow_by(10)
+        await model.grow(chat_log, pilot, 10, paragraphs)
         assert chat_log.scroll_y == held  # reading back: new text does not pull the view down
         await pilot.press("escape")
         await wait_for(lambda: len(messages_in(tmp_path / "chat.md")) == 2, pilot)

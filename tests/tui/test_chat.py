@@ -618,3 +618,14 @@ async def test_a_new_chat_starts_a_new_transcript_and_keeps_the_old_one(tmp_path
     assert second.parent == first.parent and first.read_bytes() == saved
     assert messages_in(second)[0].text == "fresh start"
     assert demo_reply_text("fresh start") == messages_in(second)[1].text  # turn 1 again: a new conversation
+
+
+async def test_ctrl_g_puts_the_cursor_at_the_end_of_the_old_prompt(tmp_path):
+    path = tmp_path / "chat.md"
+    app = ChatApp(Settings(tokens_per_second=0), path)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await send(pilot, "first line")
+        await wait_for(lambda: len(messages_in(path)) == 2, pilot)
+        await pilot.press("ctrl+g")
+        await type_text(pilot, "!")
+        assert app.screen.query_one(PromptInput).text == "first line!"

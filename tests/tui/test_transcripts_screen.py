@@ -71,3 +71,22 @@ async def test_browse_search_open_rename_delete(tmp_path):
         await wait_for(lambda: len(app.screen.query(UserMessage)) == 1, pilot)
         assert app.session.transcript == old
         assert app.screen.query_one(UserMessage).text == "Tell me about Rust"
+
+
+async def test_esc_in_the_search_box_leaves_the_search_not_the_browser(tmp_path):
+    from textual.widgets import DataTable, Input
+
+    from tests.tui.helpers import wait_for
+    from tui.app import ChatApp
+    from tui.config import Settings
+    from tui.screens.transcripts import TranscriptsScreen
+
+    app = ChatApp(Settings(tokens_per_second=0, transcripts_dir=tmp_path), tmp_path / "chat.md")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("ctrl+t")
+        await wait_for(lambda: isinstance(app.screen, TranscriptsScreen), pilot)
+        app.screen.query_one(Input).focus()
+        await pilot.press("escape")
+        assert isinstance(app.screen, TranscriptsScreen) and isinstance(app.focused, DataTable)
+        await pilot.press("escape")
+        await wait_for(lambda: not isinstance(app.screen, TranscriptsScreen), pilot)

@@ -24,6 +24,7 @@ __all__ = [
     "InMemoryChatHistory",
     "TranscriptWriteError",
     "make_private_folders",
+    "original_copy_path",
     "write_atomically",
 ]
 
@@ -138,7 +139,8 @@ class ChatHistoryMD(ChatHistory):
     the log) and the next save writes it all.
 
     New files are created with mode 0600 (and missing folders with 0700); saving keeps the mode of
-    an existing file.
+    an existing file. A file that loaded with problems (see `problems`) is copied, byte for byte,
+    to `original_copy` before it is first rewritten, so nothing the loader could not read is lost.
     """
 
     def __init__(
@@ -171,6 +173,9 @@ class ChatHistoryMD(ChatHistory):
         """Problems found when the file was loaded (file:line: what), empty for a clean file."""
         self.last_save_error: TranscriptWriteError | None = None
         """The error of the most recent save, or `None` if it succeeded."""
+        self.original_copy: Path | None = None
+        """Where the file as it was is kept before the first save (set when it loaded with problems)."""
+        self._original: bytes | None = None
 
     async def _ensure_loaded(self) -> None:
         if self._fields is not None:
@@ -191,6 +196,13 @@ class ChatHistoryMD(ChatHistory):
         self._messages = parsed.messages
         self._sections = [render_message(message) for message in parsed.messages]
         self.problems = parsed.problems
+        if parsed.problems:
+            self._original = parsed.source
+            self.original_copy = await asyncio.to_thread(original_copy_path, self.path)
+            self.problems.append(
+                f"{self.path.name}: the file as it was is kept as {self.original_copy.name}"
+                " when this chat is next saved"
+            )
 
     @property
     def title(self) -> str:
@@ -256,6 +268,9 @@ class ChatHistoryMD(ChatHistory):
             self._dirty = False
             content = render_front_matter(self._fields) + "".join(self._sections)
             try:
+                if self._original is not None and self.original_copy is not None:
+                    await asyncio.to_thread(write_atomically, self.original_copy, self._original)
+                    self._original = None
                 await asyncio.to_thread(write_atomically, self.path, content)
             except TranscriptWriteError as error:
                 self._dirty = True
@@ -283,7 +298,16 @@ def make_private_folders(folder: Path) -> None:
         os.chmod(created, 0o700)
 
 
-def write_atomically(path: Path, content: str) -> None:
+def original_copy_path(path: Path) -> Path:
+    """A free name beside `path` for a copy of it as it was (`chat.md.orig`, `chat.md.orig2`, ...)."""
+    candidate, number = path.with_name(f"{path.name}.orig"), 1
+    while candidate.exists():
+        number += 1
+        candidate = path.with_name(f"{path.name}.orig{number}")
+    return candidate
+
+
+def write_atomically(path: Path, content: str | bytes) -> None:
     """Replace `path` with `content` so that a crash leaves the old file or the new one, whole.
 
     Raises:
@@ -302,9 +326,10 @@ def write_atomically(path: Path, content: str) -> None:
             f"could not save the transcript {path}: {error.strerror or error}"
         ) from error
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as file:
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        with os.fdopen(descriptor, "wb") as file:
             os.fchmod(file.fileno(), mode)
-            file.write(content)
+            file.write(data)
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, path)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from miniagents.chat_history import write_atomically
+from miniagents.chat_history import original_copy_path, write_atomically
 from miniagents.errors import UnsafeNameError
 from miniagents.transcript_format import (
     ParsedTranscript,
@@ -176,14 +176,22 @@ def _folded(text: str) -> tuple[str, list[int]]:
     return "".join(folded), origins
 
 
-def retitle_transcript(path: str | os.PathLike[str], title: str) -> None:
-    """Change a transcript's title (its file name stays); the rewrite is atomic."""
+def retitle_transcript(path: str | os.PathLike[str], title: str) -> Path | None:
+    """Change a transcript's title (its file name stays); the rewrite is atomic.
+
+    Returns where the file as it was is kept if it had problems (see `ChatHistoryMD`), else `None`.
+    """
     path = Path(path)
     parsed = read_transcript_file(path)
     if parsed is None:
         raise FileNotFoundError(path)
+    kept = None
+    if parsed.problems:
+        kept = original_copy_path(path)
+        write_atomically(kept, parsed.source)
     fields = {**parsed.fields, "title": title}
     write_atomically(path, render_front_matter(fields) + "".join(render_message(m) for m in parsed.messages))
+    return kept
 
 
 def delete_transcript(path: str | os.PathLike[str]) -> None:

@@ -31,8 +31,10 @@ Somewhere warm, with fewer crowds than June.
   reader's way; the length lets the text contain anything at all (even this format's own markers)
   and still load byte for byte.
 - Hand edits: if a text's length no longer matches, the loader falls back to the closing comment
-  and reports the mismatch. A section that cannot be read is reported (file and line) and skipped;
-  the rest still loads.
+  and reports the mismatch. A message cut off before its closing comment (a truncated file) loads
+  with the text it has, marked `status="incomplete"`. A section that cannot be read is reported
+  (file and line) and skipped; the rest still loads. Loading never changes the file; a history
+  that rewrites a file loaded with problems first keeps the bytes as they were (`ChatHistoryMD`).
 """
 
 from __future__ import annotations
@@ -73,6 +75,8 @@ class ParsedTranscript:
     messages: list[Message]
     problems: list[str] = field(default_factory=list)
     """One line per problem: `name:line: what is wrong` (empty for a clean file)."""
+    source: bytes = b""
+    """The file's bytes exactly as read (set by `read_transcript_file`)."""
 
 
 def _json(value: Any) -> str:
@@ -184,21 +188,31 @@ def parse_transcript(text: str, name: str = "transcript") -> ParsedTranscript:
             position = header.end()
             continue
         body_end = body_start + length
+        cut_off = False
         if text.startswith(_CLOSING, body_end):
             next_position = body_end + len(_CLOSING)
         else:
-            closing = text.find(_CLOSING, body_start - 1)
+            following = _HEADER.search(text, body_start)
+            section_end = following.start() if following is not None else len(text)
+            closing = text.find(_CLOSING, body_start - 1, section_end)
             if closing == -1:
-                problems.append(f"{name}:{line_of(start)}: message is cut off (no closing comment); skipped")
-                position = header.end()
-                continue
-            problems.append(
-                f"{name}:{line_of(start)}: message text length does not match its header"
-                " (edited by hand?); read up to the closing comment"
-            )
-            body_end = max(closing, body_start)
-            next_position = closing + len(_CLOSING)
+                cut_off = True
+                problems.append(
+                    f"{name}:{line_of(start)}: message is cut off (no closing comment);"
+                    " kept what it has, marked incomplete"
+                )
+                body_end = _without_partial_closing(text, body_start, section_end)
+                next_position = section_end
+            else:
+                problems.append(
+                    f"{name}:{line_of(start)}: message text length does not match its header"
+                    " (edited by hand?); read up to the closing comment"
+                )
+                body_end = max(closing, body_start)
+                next_position = closing + len(_CLOSING)
         body = text[body_start:body_end]
+        if cut_off:
+            metadata["status"] = "incomplete"
         try:
             messages.append(Message(**metadata, text=body))
         except ValueError as error:
@@ -211,6 +225,16 @@ def parse_transcript(text: str, name: str = "transcript") -> ParsedTranscript:
             f"{name} is not a MiniAgents transcript (no front matter and no messages)"
         )
     return ParsedTranscript(fields or {}, messages, problems)
+
+
+def _without_partial_closing(text: str, start: int, end: int) -> int:
+    """Where a cut-off message's text ends: before any start of its closing comment."""
+    if end < len(text) and end > start and text[end - 1] == "\n":
+        end -= 1  # the line break before the next message's header
+    for size in range(len(_CLOSING) - 1, 0, -1):
+        if end - size >= start and text.startswith(_CLOSING[:size], end - size):
+            return end - size
+    return end
 
 
 def _parse_front_matter(text: str, name: str, problems: list[str]) -> tuple[dict[str, Any] | None, int]:
@@ -262,4 +286,5 @@ def read_transcript_file(path: Path) -> ParsedTranscript | None:
         text = data.decode("utf-8", errors="replace")
     parsed = parse_transcript(text, path.name)
     parsed.problems[:0] = problems
+    parsed.source = data
     return parsed

@@ -301,10 +301,63 @@ def test_a_truncated_file_loads_the_complete_messages_and_reports_the_cut(tmp_pa
     mtime = path.stat().st_mtime_ns
     parsed = read_transcript_file(path)
     assert parsed is not None
-    assert [m.text for m in parsed.messages] == ["first question", "first answer"]
-    assert any("chat.md:" in p and "cut off" in p for p in parsed.problems)
+    assert [m.text for m in parsed.messages] == ["first question", "first answer", "second"]
+    assert [getattr(m, "status", None) for m in parsed.messages] == [None, None, "incomplete"]
+    assert any("chat.md:" in p and "cut off" in p and "incomplete" in p for p in parsed.problems)
     assert path.read_bytes() == data[: data.rfind(b"second question") + 6]
     assert path.stat().st_mtime_ns == mtime
+
+
+@pytest.mark.parametrize("cut", ["inside the text", "inside the closing comment"])
+def test_a_message_cut_off_before_the_next_one_keeps_both(tmp_path, cut):
+    path = _sample(tmp_path)
+    text = path.read_text()
+    start = text.index("first answer")
+    end = start + len("first") if cut == "inside the text" else text.index("/message", start) + 3
+    path.write_text(text[:end] + "\n" + text[text.index("<!-- message", start) :])
+    parsed = read_transcript_file(path)
+    assert parsed is not None
+    assert [m.text for m in parsed.messages] == [
+        "first question",
+        "first" if cut == "inside the text" else "first answer",
+        "second question",
+    ]
+    assert getattr(parsed.messages[1], "status", None) == "incomplete"
+
+
+async def test_a_damaged_file_is_kept_as_it_was_before_the_first_save(tmp_path):
+    path = _sample(tmp_path)
+    data = path.read_bytes().replace(b"first answer", b"first \xff\xfeanswer")
+    data = data[: data.rfind(b"second question") + 6]
+    path.write_bytes(data)
+    history = ChatHistoryMD(path)
+    loaded = await history.aload_chat_history()
+    assert path.read_bytes() == data and history.original_copy == tmp_path / "chat.md.orig"
+    assert not history.original_copy.exists()
+    assert any("kept as chat.md.orig" in p for p in history.problems)
+    await history.alog_message(Message(text="go on", role="user"))
+    assert (tmp_path / "chat.md.orig").read_bytes() == data
+    reloaded = read_transcript_file(path)
+    assert reloaded is not None and not reloaded.problems
+    assert [m.text for m in reloaded.messages] == [m.text for m in loaded] + ["go on"]
+    await history.alog_message(Message(text="and on", role="user"))
+    assert (tmp_path / "chat.md.orig").read_bytes() == data
+    assert not (tmp_path / "chat.md.orig2").exists()
+
+
+def test_retitling_a_damaged_file_keeps_it_as_it_was(tmp_path):
+    from miniagents.transcript_folder import retitle_transcript
+
+    path = _sample(tmp_path)
+    (tmp_path / "chat.md.orig").write_text("an older copy")
+    data = path.read_bytes().replace(b"first answer", b"first \xffanswer")
+    path.write_bytes(data)
+    assert retitle_transcript(path, "New") == tmp_path / "chat.md.orig2"
+    assert (tmp_path / "chat.md.orig2").read_bytes() == data
+    assert (tmp_path / "chat.md.orig").read_text() == "an older copy"
+    clean = _sample(tmp_path / "clean") if (tmp_path / "clean").mkdir() is None else None
+    assert retitle_transcript(clean, "New") is None
+    assert not (tmp_path / "clean" / "chat.md.orig").exists()
 
 
 def test_one_bad_section_among_good_ones(tmp_path):

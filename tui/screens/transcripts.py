@@ -126,9 +126,15 @@ class TranscriptsScreen(Screen[Path | None]):
         title = await self.app.push_screen_wait(InputDialog("New title:", info.title))
         if title and title.strip():
             try:
-                await asyncio.to_thread(retitle_transcript, info.path, title.strip())
+                kept = await asyncio.to_thread(retitle_transcript, info.path, title.strip())
             except OSError as error:
                 self.notify(f"Could not rename: {error}", severity="error", markup=False)
+            else:
+                if kept is not None:
+                    self.notify(
+                        f"{info.path.name} had problems; the file as it was is kept as {kept.name}",
+                        markup=False,
+                    )
             self.refresh_list()
 
     @work(group="dialogs")

@@ -333,7 +333,7 @@ async def test_a_damaged_file_is_kept_as_it_was_before_the_first_save(tmp_path):
     history = ChatHistoryMD(path)
     loaded = await history.aload_chat_history()
     assert path.read_bytes() == data and history.original_copy == tmp_path / "chat.md.orig"
-    assert not history.original_copy.exists()
+    assert not (tmp_path / "chat.md.orig").exists()
     assert any("kept as chat.md.orig" in p for p in history.problems)
     await history.alog_message(Message(text="go on", role="user"))
     assert (tmp_path / "chat.md.orig").read_bytes() == data
@@ -355,8 +355,8 @@ def test_retitling_a_damaged_file_keeps_it_as_it_was(tmp_path):
     assert retitle_transcript(path, "New") == tmp_path / "chat.md.orig2"
     assert (tmp_path / "chat.md.orig2").read_bytes() == data
     assert (tmp_path / "chat.md.orig").read_text() == "an older copy"
-    clean = _sample(tmp_path / "clean") if (tmp_path / "clean").mkdir() is None else None
-    assert retitle_transcript(clean, "New") is None
+    (tmp_path / "clean").mkdir()
+    assert retitle_transcript(_sample(tmp_path / "clean"), "New") is None
     assert not (tmp_path / "clean" / "chat.md.orig").exists()
 
 

@@ -14,6 +14,8 @@ from typing import Any
 from textual import on
 from textual.app import App, AutopilotCallbackType, SystemCommand
 from textual.binding import Binding
+from textual.driver import Driver
+from textual.drivers.linux_driver import LinuxDriver
 from textual.message import Message
 from textual.pilot import Pilot
 from textual.screen import Screen
@@ -26,6 +28,7 @@ from tui.screens.chat import ChatScreen
 from tui.screens.panel import PanelScreen
 from tui.screens.transcripts import TranscriptsScreen
 from tui.session import ChatSession, PaneSpec
+from tui.terminal_input import PasteSafeDriver
 from tui.widgets.frame_pacer import FramePacer
 
 __all__ = ["ChatApp"]
@@ -65,6 +68,11 @@ class ChatApp(App[int]):
             transcript, settings.models[0] if settings.models else default_model()
         )
         """The conversation on screen."""
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver for this terminal; on Linux and macOS one that keeps pasted text as text."""
+        driver = super().get_driver_class()
+        return PasteSafeDriver if driver is LinuxDriver else driver
 
     def _new_session(self, transcript: Path, model_spec: str) -> ChatSession:
         return ChatSession(

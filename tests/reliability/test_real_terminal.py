@@ -183,6 +183,23 @@ def test_hostile_model_output_is_shown_as_text_and_quit_restores_the_terminal(
     assert "\x1b]52;c;U0VDUkVU\x07" in transcript  # the transcript keeps the original characters
 
 
+def test_escape_sequences_in_a_paste_are_text_not_keys(terminal_app, llm_server):
+    """#12.8: pasting `p ESC[0m q Ctrl+R r` used to regenerate; `x ESC]0;T BEL y` opened an edit."""
+    llm_server.script(Reply(tokens=["first ", "answer"]), Reply(tokens=["second ", "answer"]))
+    terminal = terminal_app
+    terminal.wait_for("Stop reply")
+    terminal.send(b"hi\r")
+    terminal.wait_for("first answer")
+    terminal.send(b"\x1b[200~p \x1b[0m q\x12 r\x1b[201~\x1b[200~ x \x1b]0;T\x07 y\x1b[201~")
+    terminal.wait_for("\u241b]0;T\u2407 y")
+    terminal.send(b"\r")
+    terminal.wait_for("second answer")
+    assert len(llm_server.requests) == 2  # nothing was regenerated
+    sent = llm_server.requests[1].body["messages"]
+    assert sent[-1] == {"role": "user", "content": "p \u241b[0m q\u2412 r x \u241b]0;T\u2407 y"}
+    assert [m["content"] for m in sent[:-1]] == ["hi", "first answer"]
+
+
 @pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGHUP])
 def test_a_signal_during_streaming_saves_the_partial_reply_and_exits(
     terminal_app, llm_server, tmp_path, signal_number

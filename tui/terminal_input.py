@@ -1,0 +1,102 @@
+r"""Keys from a real terminal, with pasted text kept as text.
+
+Textual 8.2's input parser reads an escape sequence inside a bracketed paste as key presses:
+pasting `a \x1b[0m b\x12` delivers `[`, `0`, `m`, ..., Ctrl+R to the app instead of text, so a
+paste can run commands. `PasteSafeDriver` shows every control character between the terminal's
+paste markers as its visible symbol (U+2400 to U+2421; tab and line breaks stay) before the
+parser sees it. `tests/tui/test_terminal_input.py` pins the parser's behaviour: when Textual
+fixes it, that test fails and this module can go.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import selectors
+
+from textual._xterm_parser import XTermParser
+from textual.drivers.linux_driver import LinuxDriver
+
+__all__ = ["PASTE_END", "PASTE_START", "PasteFilter", "PasteSafeDriver"]
+
+PASTE_START = "\x1b[200~"
+PASTE_END = "\x1b[201~"
+
+_VISIBLE_CONTROLS = {code: 0x2400 + code for code in range(0x20) if chr(code) not in "\t\n\r"}
+_VISIBLE_CONTROLS[0x7F] = 0x2421
+_VISIBLE_CONTROLS.update({code: 0xFFFD for code in range(0x80, 0xA0)})
+
+
+def _partial_marker(text: str, marker: str) -> int:
+    """How many characters at the end of `text` could begin `marker` (0 if none)."""
+    for size in range(min(len(marker) - 1, len(text)), 0, -1):
+        if text.endswith(marker[:size]):
+            return size
+    return 0
+
+
+class PasteFilter:
+    """Rewrites the terminal's input so that nothing between paste markers is a control.
+
+    Outside a paste the input passes through unchanged and at once (a lone Escape is never held
+    back); inside one, a possible start of the end marker is held until the next read.
+    """
+
+    def __init__(self) -> None:
+        self._pasting = False
+        self._seen = ""  # outside a paste: the last characters passed on, to find a split start marker
+        self._held = ""  # inside a paste: a possible start of the end marker
+
+    def feed(self, data: str) -> str:
+        """The input `data` with pasted controls made visible."""
+        out: list[str] = []
+        while data:
+            if not self._pasting:
+                seen = self._seen + data
+                found = seen.find(PASTE_START)
+                if found == -1:
+                    out.append(data)
+                    self._seen = seen[-(len(PASTE_START) - 1) :]
+                    break
+                after = found + len(PASTE_START) - len(self._seen)
+                out.append(data[:after])
+                data, self._seen, self._pasting = data[after:], "", True
+            else:
+                data, self._held = self._held + data, ""
+                found = data.find(PASTE_END)
+                if found == -1:
+                    keep = _partial_marker(data, PASTE_END)
+                    out.append(data[: len(data) - keep].translate(_VISIBLE_CONTROLS))
+                    self._held = data[len(data) - keep :]
+                    break
+                out.append(data[:found].translate(_VISIBLE_CONTROLS) + PASTE_END)
+                data, self._pasting = data[found + len(PASTE_END) :], False
+        return "".join(out)
+
+
+class PasteSafeDriver(LinuxDriver):
+    """Textual's driver for Linux and macOS terminals, reading input through a `PasteFilter`.
+
+    It also stops reading when the terminal is gone (an empty read) instead of polling it forever.
+    """
+
+    def run_input_thread(self) -> None:
+        """Read the terminal, filter pastes, parse, and hand the events to the app."""
+        parser = XTermParser()
+        paste = PasteFilter()
+        decode = codecs.getincrementaldecoder("utf-8")(errors="replace").decode
+        selector = selectors.SelectSelector()
+        selector.register(self.fileno, selectors.EVENT_READ)
+        try:
+            while not self.exit_event.is_set():
+                for _ in selector.select(0.1):
+                    data = os.read(self.fileno, 4096)
+                    if not data:
+                        return
+                    text = paste.feed(decode(data))
+                    for event in parser.feed(text) if text else ():  # an empty feed means end of input
+                        self.process_message(event)
+                for event in parser.tick():
+                    self.process_message(event)
+        finally:
+            selector.close()

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from miniagents.chat_history import original_copy_path, write_atomically
 from miniagents.errors import UnsafeNameError
+from miniagents.files import original_copy_path, write_atomically
 from miniagents.transcript_format import (
     ParsedTranscript,
     TranscriptFormatError,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
-from miniagents.chat_history import make_private_folders
+from miniagents.files import make_private_folders
 from miniagents.transcript_folder import new_transcript_path
 from miniagents.transcript_format import TranscriptFormatError, read_transcript_file
 from tui import __version__

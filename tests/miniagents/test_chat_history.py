@@ -212,7 +212,7 @@ WRITER = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from miniagents.chat_history import write_atomically
+    from miniagents.files import write_atomically
     path = Path(sys.argv[1])
     print("ready", flush=True)
     n = 0

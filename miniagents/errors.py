@@ -119,6 +119,19 @@ class LLMStreamError(LLMError):
 class LLMIdleTimeoutError(LLMError):
     """No data arrived from the provider for longer than the idle timeout."""
 
+    def __init__(self, provider: str, server: str, seconds: float, started: bool) -> None:
+        if started:
+            message = f"no data from {server} for {seconds:g} s, so the reply was ended there"
+        else:
+            message = f"no answer from {server} after {seconds:g} s"
+        super().__init__(provider, message)
+        self.server = server
+        """The host (and port) that went quiet."""
+        self.seconds = seconds
+        """The idle timeout that ran out."""
+        self.started = started
+        """Whether the reply had started (some text had arrived)."""
+
 
 class TranscriptError(MiniAgentsError):
     """Base class of errors about Markdown transcripts; the message names the file."""

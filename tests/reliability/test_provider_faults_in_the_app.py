@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.fakes.llm_server import Reply, Status
+from tests.fakes.llm_server import Fail, Reply, Status
 from tests.tui.helpers import messages_in, type_text, wait_for
 from tui.app import ChatApp
 from tui.config import Settings
@@ -57,3 +57,20 @@ async def test_error_bodies_with_markup_are_shown_literally(tmp_path, llm_server
         error = " ".join(str(w.render()) for w in app.screen.query(".error"))
         assert "[bold]boom[/] [@click=app.quit] :smile: $var" in error
         assert app.is_running
+
+
+async def test_a_server_that_never_answers_is_named_with_the_setting_to_change(
+    tmp_path, llm_server, monkeypatch
+):
+    """#12.14: the host that did not answer, after how long, and the option that sets the wait."""
+    monkeypatch.setenv("OPENAI_BASE_URL", llm_server.openai_base_url)
+    llm_server.script(Fail("stall", tokens_before=[], stall_seconds=30))
+    app = ChatApp(Settings(models=["openai:m"], max_retries=0, idle_timeout=0.5), tmp_path / "chat.md")
+    async with app.run_test(size=(110, 30)) as pilot:
+        await type_text(pilot, "hi")
+        await pilot.press("enter")
+        await wait_for(lambda: bool(app.screen.query(".error")), pilot)
+        error = " ".join(str(w.render()) for w in app.screen.query(".error"))
+    host = f"127.0.0.1:{llm_server.port}"
+    assert f"no answer from {host} after 0.5 s (wait longer with --idle-timeout SECONDS)" in error
+    assert "broke off" not in error

@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 
 from miniagents import Message, MessagePromise, MessageSequencePromise
+from miniagents.errors import LLMIdleTimeoutError
 from miniagents.ext.llm.base import RetryNotice
 from tui.widgets.chat_log import ChatLog
 from tui.widgets.frame_pacer import FramePacer
@@ -107,7 +108,10 @@ class ConversationView(Vertical):
                 finally:
                     self._streaming = None
         except Exception as error:  # shown to the person; the conversation goes on
-            await self.chat_log.add_notice(f"Error: {error}", error=True)
+            hint = (
+                " (wait longer with --idle-timeout SECONDS)" if isinstance(error, LLMIdleTimeoutError) else ""
+            )
+            await self.chat_log.add_notice(f"Error: {error}{hint}", error=True)
             self.set_status("error", f"{time.perf_counter() - progress.started:.1f} s")
             return messages
         finally:

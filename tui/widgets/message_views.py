@@ -12,13 +12,17 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from miniagents import INCOMPLETE, INTERRUPTED, Message, MessagePromise
+from miniagents.errors import LLMIdleTimeoutError
 from tui.sanitize import visible
 from tui.widgets.frame_pacer import FramePacer
 from tui.widgets.prompt import send_typing_to_prompt
 from tui.widgets.reply_body import ReplyBody
 from tui.widgets.stream_stats import StreamProgress
 
-__all__ = ["STATUS_WORDS", "AssistantMessage", "UserMessage"]
+__all__ = ["IDLE_TIMEOUT_HINT", "STATUS_WORDS", "AssistantMessage", "UserMessage"]
+
+IDLE_TIMEOUT_HINT = " (wait longer with --idle-timeout SECONDS)"
+"""Added to an idle-timeout error: the option that sets how long to wait."""
 
 STATUS_WORDS = {
     INCOMPLETE: "⚠ incomplete: the reply broke off",
@@ -153,5 +157,7 @@ class AssistantMessage(Vertical, can_focus=True):
             await self.show_error(error)
 
     async def show_error(self, error: str) -> None:
-        """Show an error under the reply, literally."""
+        """Show an error under the reply, literally (with the option to change, for a timeout)."""
+        if error.startswith(f"{LLMIdleTimeoutError.__name__}:"):
+            error += IDLE_TIMEOUT_HINT
         await self.mount(Static(Text(visible(error)), classes="error"))

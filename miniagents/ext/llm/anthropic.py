@@ -113,6 +113,7 @@ async def anthropic_agent(
         ctx,
         attempt,
         api_key=api_key,
+        client=api,
         model=model,
         max_retries=max_retries,
         idle_timeout=idle_timeout,

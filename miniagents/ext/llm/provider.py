@@ -126,12 +126,13 @@ class Provider:
         attempt: Callable[[], AsyncGenerator[Token]],
         *,
         api_key: str | None,
+        client: Any,
         model: str,
         max_retries: int,
         idle_timeout: float | None,
         on_retry: Callable[[RetryNotice], object] | None,
     ) -> None:
-        """Reply with the assistant message that `attempt()` streams.
+        """Reply with the assistant message that `attempt()` streams (from `client`'s server).
 
         `attempt()` makes one request and yields its text tokens and metadata updates, among them
         `STOP_REASON` when the provider says the reply is complete. Transient failures before the
@@ -139,7 +140,7 @@ class Provider:
         message with an `LLMError` and the tokens so far.
         """
         ctx.reply_tokens(
-            self._stream(attempt, api_key, max_retries, idle_timeout, on_retry),
+            self._stream(attempt, api_key, server_of(client), max_retries, idle_timeout, on_retry),
             role="assistant",
             agent=ctx.agent.alias,
             provider=self.name.lower(),
@@ -150,6 +151,7 @@ class Provider:
         self,
         attempt: Callable[[], AsyncGenerator[Token]],
         api_key: str | None,
+        server: str,
         max_retries: int,
         idle_timeout: float | None,
         on_retry: Callable[[RetryNotice], object] | None,
@@ -159,7 +161,7 @@ class Provider:
         for attempt_number in range(1, max_attempts + 1):
             streamed = False
             try:
-                async with aclosing(self._checked(attempt(), idle_timeout)) as items:
+                async with aclosing(self._checked(attempt(), server, idle_timeout)) as items:
                     async for item in items:
                         if not streamed and isinstance(item, str):
                             streamed = True
@@ -169,7 +171,7 @@ class Provider:
             except LLMIdleTimeoutError:
                 raise
             except Exception as error:
-                failure = self._classify(error, streamed, api_key)
+                failure = self._classify(error, streamed, api_key, server)
                 if failure is None:
                     raise
                 if streamed or not failure.retryable or attempt_number == max_attempts:
@@ -193,10 +195,10 @@ class Provider:
                 await asyncio.sleep(delay)
 
     async def _checked(
-        self, items: AsyncGenerator[Token], idle_timeout: float | None
+        self, items: AsyncGenerator[Token], server: str, idle_timeout: float | None
     ) -> AsyncGenerator[Token]:
         """`items` with the idle timeout around each one, and the check that the stream was finished."""
-        finished = False
+        finished = started = False
         async with aclosing(items):
             iterator = aiter(items)
             while True:
@@ -209,18 +211,18 @@ class Provider:
                 except TimeoutError:
                     if not timeout.expired():
                         raise
-                    raise LLMIdleTimeoutError(
-                        self.name,
-                        f"no data for {idle_timeout:g} s, so the reply was ended"
-                        " (the idle timeout is a setting)",
-                    ) from None
-                if not isinstance(item, str) and STOP_REASON in item:
+                    raise LLMIdleTimeoutError(self.name, server, idle_timeout or 0, started) from None
+                if isinstance(item, str):
+                    started = True
+                elif STOP_REASON in item:
                     finished = True
                 yield item
         if not finished:
             raise _TruncatedStreamError("the server closed the stream before saying it was finished")
 
-    def _classify(self, error: BaseException, streamed: bool, api_key: str | None) -> _Failure | None:
+    def _classify(
+        self, error: BaseException, streamed: bool, api_key: str | None, server: str
+    ) -> _Failure | None:
         """Map an SDK or transport exception (and whether tokens were already sent) to a `_Failure`."""
         provider, sdk = self.name, self.sdk
         message = redact(str(getattr(error, "message", None) or error), api_key)
@@ -228,7 +230,9 @@ class Provider:
         if isinstance(error, _TruncatedStreamError):
             if streamed:
                 return _Failure(False, LLMStreamError(provider, f"the stream broke off part-way: {message}"))
-            return _Failure(True, LLMConnectionError(provider, f"the stream broke off: {message}"))
+            return _Failure(
+                True, LLMConnectionError(provider, f"{server} closed the connection before answering")
+            )
         if isinstance(error, sdk.APIStatusError):
             status = int(getattr(error, "status_code", 0) or 0)
             if status in (0, 200) or streamed:  # an error event inside a stream that had started
@@ -243,7 +247,7 @@ class Provider:
         if isinstance(error, sdk.APIConnectionError):
             if streamed:
                 return _Failure(False, LLMStreamError(provider, f"the connection broke part-way: {message}"))
-            return _Failure(True, LLMConnectionError(provider, f"could not reach the server: {message}"))
+            return _Failure(True, LLMConnectionError(provider, f"could not reach {server}: {message}"))
         if isinstance(error, sdk.APIError) or streamed:
             return _Failure(
                 False,
@@ -255,6 +259,16 @@ class Provider:
                 LLMConnectionError(provider, f"the connection failed: {type(error).__name__}: {message}"),
             )
         return None
+
+
+def server_of(client: Any) -> str:
+    """The host (and port, if one is given) of an SDK client's base URL, e.g. `127.0.0.1:8080`."""
+    url = getattr(client, "base_url", None)
+    host = getattr(url, "host", None)
+    if not host:
+        return "the server"
+    port = getattr(url, "port", None)
+    return f"{host}:{port}" if port else str(host)
 
 
 def retry_after_seconds(headers: Any) -> float | None:

@@ -9,6 +9,7 @@ import pytest
 from miniagents import (
     LLMConfigError,
     LLMConnectionError,
+    LLMIdleTimeoutError,
     LLMStatusError,
     LLMStreamError,
     Message,
@@ -182,7 +183,7 @@ async def test_connection_reset_before_first_token_is_retried(provider, llm_serv
 async def test_unreachable_server_is_a_connection_error():
     agent = openai_agent.fork(base_url="http://127.0.0.1:9/v1", api_key=KEY, max_retries=0)
     async with MiniAgents():
-        with pytest.raises(LLMConnectionError, match="OpenAI"):
+        with pytest.raises(LLMConnectionError, match=r"OpenAI: could not reach 127\.0\.0\.1:9:"):
             await agent.inquire("hi")
 
 
@@ -212,8 +213,22 @@ async def test_stalled_stream_ends_at_the_idle_timeout(provider, llm_server):
         partial = await promise.aresolve_partial()
         elapsed = time.monotonic() - started
     assert partial.text == "waiting" and partial.status == "incomplete"
-    assert "idle timeout" in partial.error
+    assert (
+        f"no data from 127.0.0.1:{llm_server.port} for 0.3 s, so the reply was ended there" in partial.error
+    )
     assert elapsed < 10  # the stall lasts 10 s: the idle timeout (0.3 s) ended it, not the server
+
+
+async def test_a_server_that_never_answers_is_named_at_the_idle_timeout(provider, llm_server):
+    """#12.14: not "the reply broke off" (nothing had started), but who did not answer, and after how long."""
+    _, agent = provider
+    llm_server.script(Fail("stall", tokens_before=[], stall_seconds=10))
+    async with MiniAgents():
+        with pytest.raises(LLMIdleTimeoutError) as caught:
+            await agent.fork(idle_timeout=0.3, max_retries=2).inquire("hi")
+    assert str(caught.value).endswith(f": no answer from 127.0.0.1:{llm_server.port} after 0.3 s")
+    assert not caught.value.started and caught.value.seconds == 0.3
+    assert len(llm_server.requests) == 1
 
 
 async def test_cancelling_the_consumer_closes_the_http_stream(provider, llm_server):

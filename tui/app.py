@@ -23,7 +23,7 @@ from textual.screen import Screen
 from miniagents import MiniAgents, TranscriptWriteError
 from miniagents.transcript_folder import new_transcript_path
 from tui.config import Settings, default_model, key_sources
-from tui.messages import CompareRequested
+from tui.messages import CompareRequested, LeavePanelRequested
 from tui.screens.chat import ChatScreen
 from tui.screens.panel import PanelScreen
 from tui.screens.transcripts import TranscriptsScreen
@@ -177,6 +177,12 @@ class ChatApp(App[int]):
     def compare(self, event: CompareRequested) -> None:
         """Go on with this conversation in the panel view (the chat screen asked for it)."""
         self.switch_screen(self._panel_screen(event.panes))
+
+    @on(LeavePanelRequested)
+    def leave_panel(self) -> None:
+        """Go on with this conversation in the chat, with the one pane the session now uses."""
+        self.switch_screen(self._main_screen(command_line=False))
+        self.notify(f"Going on with {self.session.model_spec} alone.", markup=False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Offer the saved conversations and a new chat from the chat and the panel view only."""

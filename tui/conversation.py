@@ -20,6 +20,7 @@ __all__ = [
     "Turn",
     "active_messages",
     "is_active",
+    "last_winner",
     "pane_context",
     "pane_history",
 ]
@@ -31,8 +32,24 @@ def is_active(message: Message) -> bool:
 
 
 def active_messages(messages: Iterable[Message]) -> list[Message]:
-    """The messages that make up the conversation (for `adialog_loop`'s `select_history`)."""
+    """The messages that make up the chat's conversation (for `adialog_loop`'s `select_history`).
+
+    After a panel, the chat goes on as the pane of the last picked winner saw it (`pane_context`).
+    """
+    messages = list(messages)
+    branch = last_winner(messages)
+    if branch is not None:
+        return pane_context(messages, branch)
     return [message for message in messages if is_active(message)]
+
+
+def last_winner(messages: Iterable[Message]) -> int | None:
+    """The pane whose reply was picked last (`None` if none was)."""
+    for message in reversed(list(messages)):
+        branch = getattr(message, "branch", None)
+        if is_active(message) and getattr(message, "winner", False) and isinstance(branch, int):
+            return branch
+    return None
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from textual.message import Message
 
 from tui.session import PaneSpec
 
-__all__ = ["CompareRequested"]
+__all__ = ["CompareRequested", "LeavePanelRequested"]
 
 
 @dataclass
@@ -16,3 +16,8 @@ class CompareRequested(Message):
     """The person asked to go on with this conversation side by side, one pane per model."""
 
     panes: list[PaneSpec]
+
+
+@dataclass
+class LeavePanelRequested(Message):
+    """The person asked to go on in the chat with one pane alone (the session already uses it)."""

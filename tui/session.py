@@ -56,8 +56,10 @@ class ChatSession:
         self.history = ChatHistoryMD(transcript, on_save_error=on_save_error, on_saved=on_saved)
         """The conversation, saved as Markdown."""
         self.model_spec = model_spec
+        """The chat's model (`demo`, `openai:<model>`, ...) or agent (`package.module:name`)."""
         self.agent: MiniAgent = build_agent(model_spec, settings)
         """The agent that answers in the chat (`model_spec`'s)."""
+        self._agent_is_model = True
         self.system_prompt: str | None = settings.system
         self.assistant = MiniAgent(self._answer, alias="assistant")
         """The chat's assistant: the current model with the current system prompt (both can change
@@ -83,7 +85,8 @@ class ChatSession:
     async def _answer(
         self, ctx: InteractionContext, on_retry: Callable[[RetryNotice], object] | None = None
     ) -> None:
-        ctx.reply(self.agent.inquire(ctx.messages, **self.model_options(on_retry)))
+        options = self.model_options(on_retry) if self._agent_is_model else {}
+        ctx.reply(self.agent.inquire(ctx.messages, **options))
 
     def model_options(self, on_retry: Callable[[RetryNotice], object] | None = None) -> dict[str, Any]:
         """The keyword arguments every model of this session is called with."""
@@ -102,6 +105,19 @@ class ChatSession:
         """
         self.agent = build_agent(spec, self.settings)
         self.model_spec = spec
+        self._agent_is_model = True
+
+    async def aleave_panel(self, pane: PaneSpec) -> None:
+        """Go on in the chat with `pane`'s model or agent alone (the transcript forgets its panes).
+
+        Raises:
+            ConfigError: the pane's model spec names no known provider.
+            AgentLoadError: the pane's agent cannot be loaded.
+        """
+        (self.agent,) = self.pane_agents([pane])
+        self.model_spec = pane.spec
+        self._agent_is_model = pane.kind == "model"
+        await self.history.aset_fields(panel=None)
 
     def model_choices(self) -> list[str]:
         """Models to offer in the model picker (the local one only where it is installed)."""

@@ -80,3 +80,18 @@ class FedModel:
         while chat_log.max_scroll_y <= start + lines:
             self.feed(next(paragraphs) + "\n\n")
             await pilot.pause(0.01)
+
+
+def record_notifications(monkeypatch) -> list[str]:
+    """Every notification an app or screen shows from now on, as text (the originals still show)."""
+    from textual.app import App
+
+    shown: list[str] = []
+    notify = App.notify
+
+    def recording(app: App, message, *args, **kwargs):
+        shown.append(str(message))
+        return notify(app, message, *args, **kwargs)
+
+    monkeypatch.setattr(App, "notify", recording)
+    return shown

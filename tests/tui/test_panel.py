@@ -8,7 +8,8 @@ from textual.widgets import Input, Static
 
 from miniagents import Message
 from miniagents.transcript_format import read_transcript_file
-from tests.tui.helpers import messages_in, send, type_text, wait_for
+from tests.fakes.llm_server import Reply
+from tests.tui.helpers import messages_in, record_notifications, send, type_text, wait_for
 from tui.agent_loader import AgentLoadError, load_agent
 from tui.app import ChatApp
 from tui.config import Settings
@@ -324,3 +325,73 @@ async def test_a_pipeline_panes_rate_is_measured_over_the_whole_reply(tmp_path):
     rate = float(status.split(" tok/s")[0].split()[-1])
     assert rate < 40  # both agents stream at 20 tok/s (a loaded machine only makes it slower)
     assert "10 tokens" in status  # the tokens of both messages
+
+
+async def test_leave_the_panel_and_go_on_with_the_focused_pane_alone(tmp_path, llm_server, monkeypatch):
+    """#12.18: Ctrl+B on a pane picks its reply; the chat goes on with its model, sent that pane's story."""
+    notes = record_notifications(monkeypatch)
+    monkeypatch.setenv("OPENAI_BASE_URL", llm_server.openai_base_url)
+    llm_server.script(Reply(tokens=["from a"]), Reply(tokens=["from b"]))
+    path = tmp_path / "panel.md"
+    app = ChatApp(Settings(models=["openai:a", "openai:b"], max_retries=0), path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "first")
+        await wait_for(lambda: not _busy(app) and len(messages_in(path)) == 3, pilot)
+        await pilot.press("ctrl+b")  # the prompt has focus and no winner was picked: it says what to do
+        await wait_for(lambda: any("Tab to the pane" in note for note in notes), pilot)
+        assert isinstance(app.screen, PanelScreen)
+        b_pane = next(p for p in app.screen.query(AgentPane) if p.pane_name == "openai:b")
+        b_pane.focus()
+        await pilot.press("ctrl+b")
+        await wait_for(lambda: isinstance(app.screen, ChatScreen), pilot)
+        assert app.session.model_spec == "openai:b"
+        llm_server.script(Reply(tokens=["b goes on"]))
+        await send(pilot, "next")
+        await wait_for(lambda: len(messages_in(path)) == 5, pilot)
+    b_reply = next(m for m in messages_in(path) if getattr(m, "branch", None) == 1)
+    a_reply = next(m for m in messages_in(path) if getattr(m, "branch", None) == 0)
+    assert b_reply.winner and a_reply.alternative  # (the fake server answers in the order requests come)
+    contents = [m["content"] for m in llm_server.requests[-1].body["messages"]]
+    assert contents == ["first", b_reply.text, "next"]
+    assert llm_server.requests[-1].body["model"] == "b"
+    parsed = read_transcript_file(path)
+    assert parsed is not None and "panel" not in parsed.fields
+    reopened = ChatApp(Settings(tokens_per_second=0), path)
+    async with reopened.run_test(size=(120, 40)) as pilot:
+        await wait_for(lambda: len(reopened.screen.query(AssistantMessage)) == 2, pilot)
+        assert isinstance(reopened.screen, ChatScreen)
+        assert [b.text for b in reopened.screen.query(AssistantMessage)] == [b_reply.text, "b goes on"]
+
+
+@pytest.mark.parametrize(
+    ("key", "said"),
+    [
+        ("ctrl+r", "Regenerating is for the chat"),
+        ("ctrl+g", "Editing a prompt is for the chat"),
+        ("ctrl+o", "The panes' models stay as they are"),
+    ],
+)
+async def test_the_chats_keys_in_the_panel_say_what_to_do_instead(tmp_path, monkeypatch, key, said):
+    notes = record_notifications(monkeypatch)
+    app = _app(tmp_path, "alpha", "beta")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press(key)
+        await wait_for(lambda: any(said in note for note in notes), pilot)
+        assert isinstance(app.screen, PanelScreen) and len(app.screen_stack) == 2
+
+
+async def test_copy_a_panes_last_reply_and_set_every_panes_system_prompt(tmp_path):
+    app = _app(tmp_path, "alpha", "beta")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "first")
+        await wait_for(lambda: not _busy(app) and len(messages_in(tmp_path / "panel.md")) == 3, pilot)
+        app.screen.query(AgentPane)[1].focus()
+        await pilot.press("ctrl+l")
+        await wait_for(lambda: app.clipboard == "Beta answers:\n\n- a list\n- of things", pilot)
+        await pilot.press("ctrl+s")
+        await wait_for(lambda: isinstance(app.screen, InputDialog), pilot)
+        await type_text(pilot, "Be brief.")
+        await pilot.press("enter")
+        await wait_for(lambda: app.session.system_prompt == "Be brief.", pilot)
+    parsed = read_transcript_file(tmp_path / "panel.md")
+    assert parsed is not None and parsed.fields["system"] == "Be brief."

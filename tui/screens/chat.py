@@ -22,7 +22,7 @@ from miniagents import InteractionContext, MiniAgent, adialog_loop
 from tui.clipboard import copy_selection, copy_text
 from tui.conversation import Regenerate, Resend, Send, Turn, active_messages
 from tui.messages import CompareRequested
-from tui.screens.dialogs import InputDialog
+from tui.screens.dialogs import InputDialog, aask_system_prompt
 from tui.session import ChatSession
 from tui.widgets.chat_log import ChatLog
 from tui.widgets.conversation_view import ConversationView
@@ -279,12 +279,7 @@ class ChatScreen(Screen[None]):
     @work(group="dialogs")
     async def action_set_system(self) -> None:
         """Set the system prompt for the next replies (empty to remove it)."""
-        answer = await self.app.push_screen_wait(
-            InputDialog("System prompt (empty for none):", self.session.system_prompt or "")
-        )
-        if answer is not None:
-            await self.session.aset_system_prompt(answer.strip() or None)
-            self.notify("System prompt set." if answer.strip() else "System prompt removed.")
+        await aask_system_prompt(self, self.session)
 
 
 def _model_list(text: str) -> list[str]:

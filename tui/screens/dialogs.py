@@ -9,13 +9,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.sanitize import visible
+from tui.session import ChatSession
 
-__all__ = ["ConfirmDialog", "InputDialog"]
+__all__ = ["ConfirmDialog", "InputDialog", "aask_system_prompt"]
 
 
 class InputDialog(ModalScreen[str | None]):
@@ -107,3 +108,13 @@ class ConfirmDialog(ModalScreen[bool]):
     def action_answer(self, answer: bool) -> None:
         """Answer from the keyboard."""
         self.dismiss(answer)
+
+
+async def aask_system_prompt(screen: Screen[None], session: ChatSession) -> None:
+    """Ask for the system prompt (empty removes it); every model of `session` uses it from the next reply."""
+    answer = await screen.app.push_screen_wait(
+        InputDialog("System prompt (empty for none):", session.system_prompt or "")
+    )
+    if answer is not None:
+        await session.aset_system_prompt(answer.strip() or None)
+        screen.notify("System prompt set." if answer.strip() else "System prompt removed.")

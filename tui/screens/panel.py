@@ -20,11 +20,14 @@ from textual.widget import Widget
 from textual.widgets import Footer, Header
 
 from miniagents import InteractionContext, Message, MiniAgent
-from tui.clipboard import copy_selection
-from tui.conversation import pane_context, pane_history
+from tui.clipboard import copy_selection, copy_text
+from tui.conversation import last_winner, pane_context, pane_history
+from tui.messages import LeavePanelRequested
+from tui.screens.dialogs import aask_system_prompt
 from tui.session import ChatSession, PaneSpec
 from tui.widgets.agent_pane import AgentPane
 from tui.widgets.frame_pacer import FramePacer
+from tui.widgets.message_views import AssistantMessage
 from tui.widgets.prompt import PromptInput
 from tui.widgets.status_line import StatusLine
 
@@ -43,6 +46,22 @@ class PanelScreen(Screen[None]):
             "escape", "cancel", "Stop (focused pane or all)", tooltip="Stop the focused pane, or every pane"
         ),
         Binding("w", "pick_winner", "Pick winner", tooltip="Continue from the focused pane's last reply"),
+        Binding(
+            "ctrl+b",
+            "leave_panel",
+            "Go on alone",
+            tooltip="Leave the panel: the focused pane (or the last winner) goes on alone in the chat",
+        ),
+        Binding("ctrl+s", "set_system", "System prompt", tooltip="Set or remove every pane's system prompt"),
+        Binding(
+            "ctrl+l",
+            "copy_last",
+            "Copy reply",
+            tooltip="Copy the focused pane's (or the winner's) last reply",
+        ),
+        Binding("ctrl+r", "explain('regenerate')", "Regenerate", show=False),
+        Binding("ctrl+g", "explain('edit')", "Edit last prompt", show=False),
+        Binding("ctrl+o", "explain('switch')", "Switch model", show=False),
         Binding("ctrl+c,super+c", "copy_selection", "Copy selected text", show=False),
         Binding("pageup", "scroll_conversation(-1)", "Scroll up", show=False),
         Binding("pagedown", "scroll_conversation(1)", "Scroll down", show=False),
@@ -180,6 +199,48 @@ class PanelScreen(Screen[None]):
         if not any(stopped) and self._focused_pane() is not None:
             self.query_one(PromptInput).focus()
 
+    def action_explain(self, what: str) -> None:
+        """Say why a key of the chat does nothing here, and what to do instead."""
+        self.notify(_NOT_IN_THE_PANEL[what], markup=False)
+
+    @work(group="dialogs")
+    async def action_set_system(self) -> None:
+        """Set the system prompt of every model pane (empty to remove it)."""
+        await aask_system_prompt(self, self.session)
+
+    async def action_copy_last(self) -> None:
+        """Copy the focused pane's last reply (the last winner's, when the prompt has focus)."""
+        pane = self._focused_pane()
+        if pane is None:
+            winner = last_winner(await self.session.history.aload_chat_history())
+            pane = self.panes[winner] if winner is not None else None
+        if pane is None:
+            self.notify("Tab to a pane first, then press Ctrl+L to copy its last reply.")
+            return
+        replies = list(pane.view.chat_log.query(AssistantMessage))
+        if not replies:
+            self.notify("This pane has no reply yet.")
+            return
+        self.notify(await copy_text(self.app, replies[-1].text), markup=False)
+
+    async def action_leave_panel(self) -> None:
+        """Go on in the chat with one pane alone: the focused one (its reply picked), else the last winner."""
+        if self._turn_running:
+            self.notify("Wait until every pane has finished (or stop them with Esc).")
+            return
+        pane = self._focused_pane()
+        if pane is not None:
+            if await self._turn_replies() and not await self._apick(pane):
+                return
+            index: int | None = pane.index
+        else:
+            index = last_winner(await self.session.history.aload_chat_history())
+        if index is None:
+            self.notify("Tab to the pane to go on with, then press Ctrl+B.")
+            return
+        await self.session.aleave_panel(self.pane_specs[index])
+        self.post_message(LeavePanelRequested())
+
     async def action_pick_winner(self) -> None:
         """Continue the conversation with the focused pane's last reply; the others become alternatives."""
         pane = self._focused_pane()
@@ -189,17 +250,30 @@ class PanelScreen(Screen[None]):
         if self._turn_running:
             self.notify("Wait until every pane has finished (or stop them with Esc).")
             return
-        history = self.session.history
-        messages = await history.aload_chat_history()
+        if await self._apick(pane):
+            self.set_status(
+                f"Pane {pane.index + 1} ({pane.pane_name}) won this turn:"
+                " every pane continues from its reply."
+            )
+
+    async def _turn_replies(self) -> list[int]:
+        """The indexes of the last turn's replies in the transcript."""
+        messages = await self.session.history.aload_chat_history()
         last_user = max((i for i, m in enumerate(messages) if getattr(m, "role", None) == "user"), default=-1)
-        turn = [
+        return [
             i
             for i in range(last_user + 1, len(messages))
             if getattr(messages[i], "role", None) == "assistant"
         ]
+
+    async def _apick(self, pane: AgentPane) -> bool:
+        """Mark `pane`'s last reply the winner (the turn's others alternatives); `False` if it has none."""
+        history = self.session.history
+        messages = await history.aload_chat_history()
+        turn = await self._turn_replies()
         if not any(getattr(messages[i], "branch", None) == pane.index for i in turn):
             self.notify("This pane has no reply in the last turn.")
-            return
+            return False
         for index in turn:
             if getattr(messages[index], "branch", None) == pane.index:
                 await history.aupdate_message(index, winner=True, alternative=None)
@@ -207,6 +281,15 @@ class PanelScreen(Screen[None]):
                 await history.aupdate_message(index, alternative=True, winner=None)
         for other in self.panes:
             other.set_class(other is pane, "winner")
-        self.set_status(
-            f"Pane {pane.index + 1} ({pane.pane_name}) won this turn: every pane continues from its reply."
-        )
+        return True
+
+
+_NOT_IN_THE_PANEL = {
+    "regenerate": "Regenerating is for the chat: Ctrl+B goes on there with the focused pane,"
+    " or send the prompt again.",
+    "edit": "Editing a prompt is for the chat: Ctrl+B goes on there with the focused pane;"
+    " here, type the next prompt.",
+    "switch": "The panes' models stay as they are: Ctrl+B goes on with one of them in the chat,"
+    " where Ctrl+O switches.",
+}
+"""What the panel says for the chat's keys it has no use for."""

@@ -5,6 +5,7 @@ import sys
 from typing import Any
 
 import pytest
+from rich.color import ColorSystem
 from textual import events
 from textual.app import App
 from textual.containers import VerticalScroll
@@ -377,6 +378,15 @@ async def test_text_selected_with_the_mouse_in_a_reply_is_highlighted_and_copied
         assert all(
             segment.style and segment.style.bgcolor == selection.bgcolor for segment in body.render_line(1)
         )
+        # #12.18: selected text stays readable, in true colour and on a 256-colour terminal
+        selected = [segment for y in range(3) for segment in body.render_line(y) if segment.text.strip()]
+        assert any(segment.style and segment.style.bgcolor == selection.bgcolor for segment in selected)
+        for segment in selected:
+            if segment.style is not None and segment.style.bgcolor == selection.bgcolor:
+                foreground, background = segment.style.color, segment.style.bgcolor
+                assert foreground is not None and foreground != background
+                eight_bit = [c.downgrade(ColorSystem.EIGHT_BIT).number for c in (foreground, background)]
+                assert eight_bit[0] != eight_bit[1], segment
         await pilot.press("ctrl+c")
         assert app.clipboard == expected
 

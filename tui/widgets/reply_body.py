@@ -139,7 +139,9 @@ class ReplyBody(Widget):
         line = lines[y - first] if y - first < len(lines) else Strip.blank(width, self.rich_style)
         selection = self.text_selection
         if selection is not None and (span := selection.get_span(y)) is not None:
-            line = _highlighted(line, span, self.screen.get_component_rich_style("screen--selection"))
+            line = _highlighted(
+                line, span, _selection_style(self.screen.get_component_rich_style("screen--selection"))
+            )
         return line
 
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:
@@ -161,6 +163,17 @@ class ReplyBody(Widget):
     def notify_style_update(self) -> None:  # noqa: D102
         super().notify_style_update()
         self._key = None  # colours come from the styles: render again
+
+
+def _selection_style(style: Style) -> Style:
+    """The theme's selection style, keeping the text's own colour where the theme's is transparent.
+
+    Textual resolves a transparent selection foreground to the selection background: drawn as is,
+    selected text would vanish (same colour on same colour).
+    """
+    if style.color is not None and style.color == style.bgcolor:
+        return Style(bgcolor=style.bgcolor)
+    return style
 
 
 def _highlighted(line: Strip, span: tuple[int, int], style: Style) -> Strip:

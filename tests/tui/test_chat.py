@@ -385,7 +385,7 @@ async def test_text_selected_with_the_mouse_in_a_reply_is_highlighted_and_copied
             if segment.style is not None and segment.style.bgcolor == selection.bgcolor:
                 foreground, background = segment.style.color, segment.style.bgcolor
                 assert foreground is not None and foreground != background
-                eight_bit = [c.downgrade(ColorSystem.EIGHT_BIT).number for c in (foreground, background)]
+                eight_bit = [c.downgrade(ColorSystem.EIGHT_BIT).number for c in (foreground, background) if c]
                 assert eight_bit[0] != eight_bit[1], segment
         await pilot.press("ctrl+c")
         assert app.clipboard == expected

@@ -170,8 +170,8 @@ class ChatApp(App[int]):
 
     def _show_where_saved(self) -> None:
         """The header: what answers, and the transcript, marked while it cannot be saved."""
-        unsaved = " · ⚠ NOT SAVED" if self.session.history.last_save_error is not None else ""
-        self.sub_title = f"{self._what} · {self.session.transcript}{unsaved}"
+        unsaved = "⚠ NOT SAVED · " if self.session.history.last_save_error is not None else ""
+        self.sub_title = f"{unsaved}{self._what} · {self.session.transcript}"  # the mark first: paths get cut
 
     @on(CompareRequested)
     def compare(self, event: CompareRequested) -> None:

@@ -200,6 +200,31 @@ def test_escape_sequences_in_a_paste_are_text_not_keys(terminal_app, llm_server)
     assert [m["content"] for m in sent[:-1]] == ["hi", "first answer"]
 
 
+def test_a_save_that_fails_later_is_marked_and_said_on_stderr_at_exit(terminal_app, llm_server, tmp_path):
+    """#12.5: the header keeps a "not saved" mark, and the exit says so on stderr with a non-zero code."""
+    llm_server.script(Reply(tokens=["first answer"]), Reply(tokens=["second answer"]))
+    terminal = terminal_app
+    terminal.wait_for("Stop reply")
+    terminal.send(b"hi\r")
+    terminal.wait_for("first answer")
+    transcripts = tmp_path / "transcripts"
+    saved = next(transcripts.glob("*.md")).read_text()
+    transcripts.rename(tmp_path / "moved")
+    transcripts.write_text("a file where the folder was")  # every later save fails
+    terminal.send(b"again\r")
+    terminal.wait_for("second answer")
+    terminal.wait_for("NOT SAVED")
+    terminal.send(b"\x11")  # Ctrl+Q
+    try:
+        terminal.process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        raise AssertionError("the app did not exit") from None
+    terminal.read(0.3)
+    assert terminal.process.returncode == 1
+    assert "miniagents-tui: the conversation was not saved: could not save the transcript" in terminal.text()
+    assert (tmp_path / "moved" / next(iter(os.listdir(tmp_path / "moved")))).read_text() == saved
+
+
 @pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGHUP])
 def test_a_signal_during_streaming_saves_the_partial_reply_and_exits(
     terminal_app, llm_server, tmp_path, signal_number

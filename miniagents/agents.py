@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import inspect
 from collections.abc import AsyncIterable, Awaitable, Callable, Mapping
 from typing import Any, Concatenate, overload
@@ -13,22 +14,51 @@ from miniagents.miniagents import MiniAgents
 from miniagents.promising.errors import PromiseCancelledError
 from miniagents.sink import MessageSink, to_message_sequence
 
-__all__ = ["AgentFunction", "InteractionContext", "MiniAgent", "miniagent"]
+__all__ = [
+    "AgentFunction",
+    "InteractionContext",
+    "MiniAgent",
+    "author_fields",
+    "current_agent_path",
+    "miniagent",
+]
 
 AgentFunction = Callable[Concatenate["InteractionContext", ...], Awaitable[None]]
 """An async function whose first parameter receives the `InteractionContext`."""
 
 
+_agent_path: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("agent_path", default=())
+"""The aliases of the agents whose calls led to the running code, outermost first."""
+
+
+def current_agent_path() -> tuple[str, ...]:
+    """The aliases of the agents running the current code, outermost first (empty outside agents)."""
+    return _agent_path.get()
+
+
 class InteractionContext:
-    """What an agent function receives for one call: its input, its reply and the agent itself."""
+    """What an agent function receives for one call: its input, its reply and the agent itself.
 
-    __slots__ = ("_reply", "agent", "messages")
+    Messages the agent makes from a `str` or a `dict` (in `reply()` or `reply_tokens()`) say who wrote
+    them: `agent` is the agent's alias, and an agent called by another agent (as a tool, say) adds
+    `agent_path`, the aliases from the outermost caller down, joined by `/` (`assistant/researcher`).
+    """
 
-    def __init__(self, agent: MiniAgent, messages: MessageSequencePromise, reply: MessageSink) -> None:
+    __slots__ = ("_reply", "agent", "agent_path", "messages")
+
+    def __init__(
+        self,
+        agent: MiniAgent,
+        messages: MessageSequencePromise,
+        reply: MessageSink,
+        agent_path: tuple[str, ...] = (),
+    ) -> None:
         self.agent = agent
         """The agent being called."""
         self.messages = messages
         """The input messages, streaming message by message."""
+        self.agent_path = agent_path or (agent.alias,)
+        """This call's agent and the agents that called it, outermost first."""
         self._reply = reply
 
     def reply(self, messages: MessageInput) -> None:
@@ -51,7 +81,7 @@ class InteractionContext:
         Mappings the iterator yields are merged into the message's metadata. The same as
         `ctx.reply(MessagePromise(tokens=tokens, **metadata))`.
         """
-        promise = MessagePromise(tokens=tokens, **metadata)
+        promise = MessagePromise(tokens=tokens, **{**self._reply.author, **metadata})
         self._reply.put(promise)
         return promise
 
@@ -168,13 +198,15 @@ class MiniAgent:
             kwargs = {**self._defaults, **kwargs}
         else:
             kwargs = self._defaults
-        reply = MessageSink()
-        interaction = InteractionContext(self, to_message_sequence(messages), reply)
+        path = (*_agent_path.get(), self.alias)
+        reply = MessageSink(author=author_fields(path))
+        interaction = InteractionContext(self, to_message_sequence(messages), reply, path)
         context.start_scoped(self._run(interaction, kwargs))
         return reply.sequence
 
     async def _run(self, interaction: InteractionContext, kwargs: dict[str, Any]) -> None:
         reply = interaction._reply
+        _agent_path.set(interaction.agent_path)  # this task's own context: callers never see it
         try:
             await self.func(interaction, **kwargs)
         except asyncio.CancelledError:
@@ -190,6 +222,15 @@ class MiniAgent:
             raise
         else:
             reply.close()
+
+
+def author_fields(path: tuple[str, ...]) -> dict[str, str]:
+    """The metadata that says an agent at `path` wrote a message: `agent`, and `agent_path` when nested."""
+    if not path:
+        return {}
+    if len(path) == 1:
+        return {"agent": path[0]}
+    return {"agent": path[-1], "agent_path": "/".join(path)}
 
 
 @overload

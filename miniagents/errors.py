@@ -11,13 +11,15 @@ Exception
 │   │   ├── AgentDefinitionError       `@miniagent` on something that cannot be an agent
 │   │   ├── AgentCallError             `inquire()`/`fork()` with arguments the agent does not take
 │   │   ├── ReplyError                 `ctx.reply()` with a value that is not a message, or after finishing
-│   │   └── ChainError                 a malformed agent chain for `achain_loop`
+│   │   ├── ChainError                 a malformed agent chain for `achain_loop`
+│   │   └── ToolDefinitionError        something in `tools=` that cannot be a tool
 │   ├── LLMError                       a language model provider failed (names provider and cause)
 │   │   ├── LLMConfigError             no API key, no SDK, no model: nothing was sent
 │   │   ├── LLMStatusError             the provider answered with an HTTP error status
 │   │   ├── LLMConnectionError         the provider could not be reached
 │   │   ├── LLMStreamError             the reply stream broke after it had started
-│   │   └── LLMIdleTimeoutError        the reply stream went silent for longer than the idle timeout
+│   │   ├── LLMIdleTimeoutError        the reply stream went silent for longer than the idle timeout
+│   │   └── ToolRoundsError            the model kept calling tools past `max_tool_rounds`
 │   └── TranscriptError                a Markdown transcript could not be used
 │       ├── TranscriptWriteError       saving failed (also an `OSError`); nothing in memory is lost
 │       ├── TranscriptFormatError      the file is not a transcript at all (also a `ValueError`)
@@ -56,6 +58,8 @@ __all__ = [
     "PromisingError",
     "ReplyError",
     "StopLoop",
+    "ToolDefinitionError",
+    "ToolRoundsError",
     "TranscriptError",
     "TranscriptFormatError",
     "TranscriptWriteError",
@@ -82,6 +86,10 @@ class ReplyError(UsageError):
 
 class ChainError(UsageError):
     """`achain_loop()` got a chain it cannot run."""
+
+
+class ToolDefinitionError(UsageError):
+    """Something given as a tool is not a function or agent whose parameters can be described."""
 
 
 class LLMError(MiniAgentsError):
@@ -131,6 +139,10 @@ class LLMIdleTimeoutError(LLMError):
         """The idle timeout that ran out."""
         self.started = started
         """Whether the reply had started (some text had arrived)."""
+
+
+class ToolRoundsError(LLMError):
+    """The model asked for tools in more consecutive rounds than `max_tool_rounds` allows."""
 
 
 class TranscriptError(MiniAgentsError):

@@ -28,10 +28,18 @@ __all__ = ["MessageSink", "to_message_sequence"]
 class MessageSink:
     """Feeds a `MessageSequencePromise` from pieces of any accepted shape, keeping their order."""
 
-    __slots__ = ("_close_error", "_close_requested", "_pending", "sequence")
+    __slots__ = ("_close_error", "_close_requested", "_pending", "author", "sequence")
 
-    def __init__(self, sequence: MessageSequencePromise | None = None) -> None:
+    def __init__(
+        self, sequence: MessageSequencePromise | None = None, author: Mapping[str, Any] | None = None
+    ) -> None:
+        """A sink feeding `sequence` (a new one by default).
+
+        `author` fields (`agent`, ...) are added to every message made here from a `str` or a
+        `dict` that does not set them; messages given whole pass unchanged.
+        """
         self.sequence = sequence if sequence is not None else MessageSequencePromise()
+        self.author: Mapping[str, Any] = author or {}
         self._pending: deque[Any] | None = None
         self._close_requested = False
         self._close_error: BaseException | None = None
@@ -66,7 +74,7 @@ class MessageSink:
             self.sequence.finish(error)
 
     def _put_now(self, piece: Any) -> None:
-        item = _as_message_promise(piece)
+        item = _as_message_promise(piece, self.author)
         if item is not None:
             self.sequence.append(item)
         elif piece is None:
@@ -90,7 +98,7 @@ class MessageSink:
         sequence = self.sequence
         try:
             while pending:
-                await _expand_into(pending.popleft(), sequence)
+                await _expand_into(pending.popleft(), sequence, self.author)
         except asyncio.CancelledError:
             sequence.finish(PromiseCancelledError("the reply was cancelled while it was being put together"))
             raise
@@ -102,31 +110,31 @@ class MessageSink:
             sequence.finish(self._close_error)
 
 
-async def _expand_into(piece: Any, sequence: MessageSequencePromise) -> None:
-    item = _as_message_promise(piece)
+async def _expand_into(piece: Any, sequence: MessageSequencePromise, author: Mapping[str, Any]) -> None:
+    item = _as_message_promise(piece, author)
     if item is not None:
         sequence.append(item)
     elif piece is None:
         return
     elif isinstance(piece, StreamedPromise | AsyncIterable):
         async for sub_piece in piece:
-            await _expand_into(sub_piece, sequence)
+            await _expand_into(sub_piece, sequence, author)
     elif isinstance(piece, Iterable):
         for sub_piece in piece:
-            await _expand_into(sub_piece, sequence)
+            await _expand_into(sub_piece, sequence, author)
     else:
         _check_type(piece)
 
 
-def _as_message_promise(piece: Any) -> MessagePromise | None:
+def _as_message_promise(piece: Any, author: Mapping[str, Any]) -> MessagePromise | None:
     if isinstance(piece, MessagePromise):
         return piece
     if isinstance(piece, str):
-        return MessagePromise(Message(text=piece))
+        return MessagePromise(Message(text=piece, **author))
     if isinstance(piece, Message):
         return MessagePromise(piece)
     if isinstance(piece, Mapping):
-        return MessagePromise(Message(**piece))
+        return MessagePromise(Message(**{**author, **piece}))
     if isinstance(piece, Frozen):
         return MessagePromise(Message(**piece.model_dump()))
     return None

@@ -117,7 +117,10 @@ async def test_await_gives_resolved_sequence_that_still_resolves():
         reply = await echo.inquire(["one", "two"], prefix=">")
         assert isinstance(reply, MessageSequence)
         assert [m.text for m in reply] == [">one", ">two"]
-        assert await reply.aresolve_messages() == (Message(text=">one"), Message(text=">two"))
+        assert await reply.aresolve_messages() == (
+            Message(text=">one", agent="echo"),
+            Message(text=">two", agent="echo"),
+        )
 
 
 async def test_inquire_returns_at_once_and_agent_runs_in_parallel():
@@ -217,7 +220,7 @@ async def test_streamed_reply_tokens_arrive_before_the_message_ends():
                     gate.set()
             final = await message
         assert received == ["Hel", "lo", "!"]
-        assert final == Message(text="Hello!", role="assistant")
+        assert final == Message(text="Hello!", role="assistant", agent="agent")
 
 
 async def test_message_promises_replay_for_every_consumer():

@@ -36,7 +36,7 @@ def test_examples_are_the_specs_code_blocks_verbatim():
 def test_basic_usage_prints_the_reply():
     result = _run("basic_usage.py")
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "(Message(text='Hello from the agent!'),)\n"
+    assert result.stdout == "(Message(text='Hello from the agent!', agent='simple_agent'),)\n"
 
 
 def test_multiple_agents_dialog_with_typed_input():

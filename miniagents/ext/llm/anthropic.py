@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Sequence
 from typing import Any
 
 from miniagents.agents import InteractionContext, miniagent
@@ -12,10 +12,12 @@ from miniagents.ext.llm.base import (
     DEFAULT_IDLE_TIMEOUT,
     DEFAULT_MAX_RETRIES,
     RetryNotice,
-    chat_turns,
+    model_text,
 )
 from miniagents.ext.llm.provider import STOP_REASON, Provider
-from miniagents.messages import Token
+from miniagents.ext.llm.tool_loop import DEFAULT_MAX_TOOL_ROUNDS, parse_tool_call
+from miniagents.messages import Message, Token
+from miniagents.tools import Tool, ToolLike, plain
 
 try:
     import anthropic
@@ -44,9 +46,14 @@ async def anthropic_agent(
     idle_timeout: float | None = DEFAULT_IDLE_TIMEOUT,
     on_retry: Callable[[RetryNotice], object] | None = None,
     client: anthropic.AsyncAnthropic | None = None,
+    tools: Sequence[ToolLike] = (),
+    max_tool_rounds: int = DEFAULT_MAX_TOOL_ROUNDS,
     **params: Any,
 ) -> None:
-    """Reply with one assistant message streamed from the messages API.
+    """Reply with an assistant message streamed from the messages API.
+
+    With `tools`, the reply holds the calls, their results and more rounds before the final
+    message (see `miniagents.ext.llm.tool_loop`).
 
     System messages in the input are joined into Anthropic's separate `system` field, after
     `system`. Consecutive messages of the same role are merged, as the API requires alternation.
@@ -63,6 +70,8 @@ async def anthropic_agent(
         idle_timeout: seconds of silence after which the stream is ended as stalled.
         on_retry: called with a `RetryNotice` before each retry.
         client: an `anthropic.AsyncAnthropic` to use instead of the shared one.
+        tools: functions and agents the model may call (see `miniagents.tools`).
+        max_tool_rounds: the most rounds of tool calls in one reply.
         **params: any other messages-API parameter, passed through.
     """
     api: anthropic.AsyncAnthropic
@@ -73,45 +82,59 @@ async def anthropic_agent(
         params=params,
         create=lambda key, url: anthropic.AsyncAnthropic(api_key=key, base_url=url, max_retries=0),
     )
-    system_parts = [system] if system else []
-    messages: list[dict[str, str]] = []
-    for role, text in chat_turns(await ctx.messages):
-        if role == "system":
-            system_parts.append(text)
-        elif messages and messages[-1]["role"] == role:
-            messages[-1]["content"] += "\n\n" + text
-        else:
-            messages.append({"role": role, "content": text})
-    request: dict[str, Any] = {"model": model, "messages": messages, "max_tokens": max_tokens, **params}
-    if system_parts:
-        request["system"] = "\n\n".join(system_parts)
+    described = [Tool.of(tool) for tool in tools]
+    base: dict[str, Any] = {"model": model, "max_tokens": max_tokens, **params}
     if temperature is not None:
-        request["temperature"] = temperature
-    request = _split_extra_body(request)
+        base["temperature"] = temperature
+    if described:
+        base["tools"] = [
+            {"name": t.name, "description": t.description, "input_schema": t.parameters} for t in described
+        ]
 
-    async def attempt() -> AsyncGenerator[Token]:
-        stream = await api.messages.create(**request, stream=True)
-        input_tokens = 0
-        ending: dict[str, Any] = {}
-        async with stream:
-            async for event in stream:
-                if event.type == "content_block_delta":
-                    if event.delta.type == "text_delta" and event.delta.text:
-                        yield event.delta.text
-                elif event.type == "message_start":
-                    input_tokens = event.message.usage.input_tokens
-                    yield {"model": event.message.model or model}
-                elif event.type == "message_delta":
-                    ending = {
-                        "usage": {"input_tokens": input_tokens, "output_tokens": event.usage.output_tokens},
-                        STOP_REASON: event.delta.stop_reason,
-                    }
-                elif event.type == "message_stop":
-                    yield {STOP_REASON: None, **ending}  # the reply is complete only once this arrives
+    def attempt_for(conversation: Sequence[Message]) -> Callable[[], AsyncGenerator[Token]]:
+        system_text, messages = _anthropic_messages(conversation, system)
+        request = {**base, "messages": messages}
+        if system_text:
+            request["system"] = system_text
+        request = _split_extra_body(request)
 
-    _ANTHROPIC.reply(
+        async def attempt() -> AsyncGenerator[Token]:
+            stream = await api.messages.create(**request, stream=True)
+            input_tokens = 0
+            ending: dict[str, Any] = {}
+            calls: dict[int, list[str]] = {}
+            async with stream:
+                async for event in stream:
+                    if event.type == "content_block_delta":
+                        if event.delta.type == "text_delta" and event.delta.text:
+                            yield event.delta.text
+                        elif event.delta.type == "input_json_delta" and event.index in calls:
+                            calls[event.index][2] += event.delta.partial_json
+                    elif event.type == "content_block_start" and event.content_block.type == "tool_use":
+                        calls[event.index] = [event.content_block.id, event.content_block.name, ""]
+                    elif event.type == "message_start":
+                        input_tokens = event.message.usage.input_tokens
+                        yield {"model": event.message.model or model}
+                    elif event.type == "message_delta":
+                        ending = {
+                            "usage": {
+                                "input_tokens": input_tokens,
+                                "output_tokens": event.usage.output_tokens,
+                            },
+                            STOP_REASON: event.delta.stop_reason,
+                        }
+                    elif event.type == "message_stop":
+                        if calls:
+                            yield {"tool_calls": [parse_tool_call(*calls[i]) for i in sorted(calls)]}
+                        yield {STOP_REASON: None, **ending}  # the reply is complete only once this arrives
+
+        return attempt
+
+    await _ANTHROPIC.areply(
         ctx,
-        attempt,
+        attempt_for,
+        tools=described,
+        max_tool_rounds=max_tool_rounds,
         api_key=api_key,
         client=api,
         model=model,
@@ -119,6 +142,65 @@ async def anthropic_agent(
         idle_timeout=idle_timeout,
         on_retry=on_retry,
     )
+
+
+def _anthropic_messages(
+    conversation: Sequence[Message], system: str | None
+) -> tuple[str, list[dict[str, Any]]]:
+    """The system text and the alternating turns of the messages API, tool use and results included.
+
+    System messages join the system text; tool results go in the next user turn; consecutive
+    messages of one role are merged, as the API requires alternation.
+    """
+    system_parts = [system] if system else []
+    turns: list[dict[str, Any]] = []
+
+    def add(role: str, content: str | list[dict[str, Any]]) -> None:
+        if not turns or turns[-1]["role"] != role:
+            turns.append({"role": role, "content": content})
+            return
+        before = turns[-1]["content"]
+        if isinstance(before, str) and isinstance(content, str):
+            turns[-1]["content"] = f"{before}\n\n{content}"
+        else:
+            turns[-1]["content"] = _blocks(before) + _blocks(content)
+
+    for message in conversation:
+        role = getattr(message, "role", None)
+        calls = getattr(message, "tool_calls", None)
+        text = model_text(message)
+        if role == "system":
+            system_parts.append(text)
+        elif role == "tool":
+            result: dict[str, Any] = {
+                "type": "tool_result",
+                "tool_use_id": str(message.tool_call_id),
+                "content": text,
+            }
+            if getattr(message, "is_error", False):
+                result["is_error"] = True
+            add("user", [result])
+        elif role == "assistant" and calls:
+            uses = [
+                {"type": "tool_use", "id": str(c.id), "name": str(c.name), "input": _tool_input(c.arguments)}
+                for c in calls
+            ]
+            add("assistant", _blocks(text) + uses)
+        else:
+            add("assistant" if role == "assistant" else "user", text)
+    return "\n\n".join(system_parts), turns
+
+
+def _blocks(content: str | list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if isinstance(content, list):
+        return content
+    return [{"type": "text", "text": content}] if content else []
+
+
+def _tool_input(arguments: Any) -> dict[str, Any]:
+    """A call's arguments as the object Anthropic wants (text that was not a JSON object: empty)."""
+    value = plain(arguments)
+    return value if isinstance(value, dict) else {}
 
 
 _KNOWN_PARAMETERS: frozenset[str] | None = None

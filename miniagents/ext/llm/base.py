@@ -19,6 +19,7 @@ __all__ = [
     "TRANSIENT_STATUSES",
     "RetryNotice",
     "chat_turns",
+    "model_text",
     "partial_marker",
     "redact",
 ]
@@ -71,12 +72,16 @@ def chat_turns(messages: Iterable[Message]) -> list[tuple[str, str]]:
         role = getattr(message, "role", None)
         if role not in ("user", "assistant", "system"):
             role = "user"
-        text = message.text
-        status = getattr(message, "status", None)
-        if status in (INCOMPLETE, INTERRUPTED):
-            text = f"{text}\n\n{partial_marker(status)}" if text else partial_marker(status)
-        turns.append((role, text))
+        turns.append((role, model_text(message)))
     return turns
+
+
+def model_text(message: Message) -> str:
+    """A message's text as a model is sent it: a partial reply carries a note saying so."""
+    status = getattr(message, "status", None)
+    if status in (INCOMPLETE, INTERRUPTED):
+        return f"{message.text}\n\n{partial_marker(status)}" if message.text else partial_marker(status)
+    return message.text
 
 
 def redact(text: str, secret: str | None) -> str:

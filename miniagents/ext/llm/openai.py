@@ -6,7 +6,7 @@ like; such servers usually need no key.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Sequence
 from typing import Any
 
 from miniagents.agents import InteractionContext, miniagent
@@ -15,10 +15,12 @@ from miniagents.ext.llm.base import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_OPENAI_MODEL,
     RetryNotice,
-    chat_turns,
+    model_text,
 )
 from miniagents.ext.llm.provider import STOP_REASON, Provider
-from miniagents.messages import Token
+from miniagents.ext.llm.tool_loop import DEFAULT_MAX_TOOL_ROUNDS, arguments_json, parse_tool_call
+from miniagents.messages import Message, Token
+from miniagents.tools import Tool, ToolLike
 
 try:
     import openai
@@ -43,9 +45,14 @@ async def openai_agent(
     idle_timeout: float | None = DEFAULT_IDLE_TIMEOUT,
     on_retry: Callable[[RetryNotice], object] | None = None,
     client: openai.AsyncOpenAI | None = None,
+    tools: Sequence[ToolLike] = (),
+    max_tool_rounds: int = DEFAULT_MAX_TOOL_ROUNDS,
     **params: Any,
 ) -> None:
-    """Reply with one assistant message streamed from the chat completions API.
+    """Reply with an assistant message streamed from the chat completions API.
+
+    With `tools`, the reply holds the calls, their results and more rounds before the final
+    message (see `miniagents.ext.llm.tool_loop`).
 
     Args:
         ctx: the interaction; its messages are the conversation (role `user` unless they say otherwise).
@@ -59,6 +66,8 @@ async def openai_agent(
         idle_timeout: seconds of silence after which the stream is ended as stalled.
         on_retry: called with a `RetryNotice` before each retry.
         client: an `openai.AsyncOpenAI` to use instead of the shared one.
+        tools: functions and agents the model may call (see `miniagents.tools`).
+        max_tool_rounds: the most rounds of tool calls in one reply.
         **params: any other chat-completions parameter, passed through.
     """
     api: openai.AsyncOpenAI
@@ -69,38 +78,60 @@ async def openai_agent(
         params=params,
         create=lambda key, url: openai.AsyncOpenAI(api_key=key, base_url=url, max_retries=0),
     )
-    turns = chat_turns(await ctx.messages)
-    messages: list[dict[str, str]] = [{"role": "system", "content": system}] if system else []
-    messages += [{"role": role, "content": text} for role, text in turns]
-    request: dict[str, Any] = {"model": model, "messages": messages, **params}
+    described = [Tool.of(tool) for tool in tools]
+    base: dict[str, Any] = {"model": model, **params}
     if temperature is not None:
-        request["temperature"] = temperature
+        base["temperature"] = temperature
     if max_tokens is not None:
-        request["max_tokens"] = max_tokens
+        base["max_tokens"] = max_tokens
+    if described:
+        base["tools"] = [
+            {
+                "type": "function",
+                "function": {"name": t.name, "description": t.description, "parameters": t.parameters},
+            }
+            for t in described
+        ]
 
-    async def attempt() -> AsyncGenerator[Token]:
-        stream = await api.chat.completions.create(
-            **request, stream=True, stream_options={"include_usage": True}
-        )
-        async with stream:
-            async for chunk in stream:
-                if chunk.choices:
-                    choice = chunk.choices[0]
-                    if choice.delta.content:
-                        yield choice.delta.content
-                    if choice.finish_reason:
-                        yield {STOP_REASON: choice.finish_reason, "model": chunk.model or model}
-                if chunk.usage is not None:
-                    yield {
-                        "usage": {
-                            "input_tokens": chunk.usage.prompt_tokens,
-                            "output_tokens": chunk.usage.completion_tokens,
+    def attempt_for(conversation: Sequence[Message]) -> Callable[[], AsyncGenerator[Token]]:
+        request = {**base, "messages": _openai_messages(conversation, system)}
+
+        async def attempt() -> AsyncGenerator[Token]:
+            stream = await api.chat.completions.create(
+                **request, stream=True, stream_options={"include_usage": True}
+            )
+            calls: dict[int, list[str]] = {}
+            async with stream:
+                async for chunk in stream:
+                    if chunk.choices:
+                        choice = chunk.choices[0]
+                        if choice.delta.content:
+                            yield choice.delta.content
+                        for call in choice.delta.tool_calls or ():
+                            entry = calls.setdefault(call.index, ["", "", ""])
+                            entry[0] = call.id or entry[0]
+                            if call.function is not None:
+                                entry[1] += call.function.name or ""
+                                entry[2] += call.function.arguments or ""
+                        if choice.finish_reason:
+                            if calls:
+                                yield {"tool_calls": [parse_tool_call(*calls[i]) for i in sorted(calls)]}
+                            yield {STOP_REASON: choice.finish_reason, "model": chunk.model or model}
+                    if chunk.usage is not None:
+                        yield {
+                            "usage": {
+                                "input_tokens": chunk.usage.prompt_tokens,
+                                "output_tokens": chunk.usage.completion_tokens,
+                            }
                         }
-                    }
 
-    _OPENAI.reply(
+        return attempt
+
+    await _OPENAI.areply(
         ctx,
-        attempt,
+        attempt_for,
+        tools=described,
+        max_tool_rounds=max_tool_rounds,
         api_key=api_key,
         client=api,
         model=model,
@@ -108,3 +139,38 @@ async def openai_agent(
         idle_timeout=idle_timeout,
         on_retry=on_retry,
     )
+
+
+def _openai_messages(conversation: Sequence[Message], system: str | None) -> list[dict[str, Any]]:
+    """The conversation as chat-completions messages: tool calls and results in OpenAI's shape."""
+    messages: list[dict[str, Any]] = [{"role": "system", "content": system}] if system else []
+    for message in conversation:
+        role = getattr(message, "role", None)
+        calls = getattr(message, "tool_calls", None)
+        if role == "tool":
+            messages.append(
+                {"role": "tool", "tool_call_id": str(message.tool_call_id), "content": message.text}
+            )
+        elif role == "assistant" and calls:
+            messages.append(
+                {
+                    "role": "assistant",
+                    "content": model_text(message) or None,
+                    "tool_calls": [
+                        {
+                            "id": str(call.id),
+                            "type": "function",
+                            "function": {"name": str(call.name), "arguments": arguments_json(call.arguments)},
+                        }
+                        for call in calls
+                    ],
+                }
+            )
+        else:
+            messages.append(
+                {
+                    "role": role if role in ("user", "assistant", "system") else "user",
+                    "content": model_text(message),
+                }
+            )
+    return messages

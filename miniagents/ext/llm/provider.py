@@ -13,7 +13,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import AsyncGenerator, Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Iterable, Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
 from types import ModuleType
@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx2
 
-from miniagents.agents import InteractionContext
+from miniagents.agents import InteractionContext, author_fields
 from miniagents.errors import (
     LLMConfigError,
     LLMConnectionError,
@@ -31,8 +31,10 @@ from miniagents.errors import (
     LLMStreamError,
 )
 from miniagents.ext.llm.base import TRANSIENT_STATUSES, RetryNotice, redact
-from miniagents.messages import Token
+from miniagents.ext.llm.tool_loop import DEFAULT_MAX_TOOL_ROUNDS, areply_in_rounds
+from miniagents.messages import Message, MessagePromise, Token
 from miniagents.miniagents import MiniAgents
+from miniagents.tools import ToolLike
 
 __all__ = ["STOP_REASON", "Provider", "retry_after_seconds"]
 
@@ -120,10 +122,10 @@ class Provider:
             context.add_exit_callback(client.close)
         return client
 
-    def reply(
+    async def areply(
         self,
         ctx: InteractionContext,
-        attempt: Callable[[], AsyncGenerator[Token]],
+        attempt_for: Callable[[Sequence[Message]], Callable[[], AsyncGenerator[Token]]],
         *,
         api_key: str | None,
         client: Any,
@@ -131,20 +133,33 @@ class Provider:
         max_retries: int,
         idle_timeout: float | None,
         on_retry: Callable[[RetryNotice], object] | None,
+        tools: Iterable[ToolLike] = (),
+        max_tool_rounds: int = DEFAULT_MAX_TOOL_ROUNDS,
     ) -> None:
-        """Reply with the assistant message that `attempt()` streams (from `client`'s server).
+        """Reply with the assistant messages the model streams from `client`'s server, tools included.
 
-        `attempt()` makes one request and yields its text tokens and metadata updates, among them
-        `STOP_REASON` when the provider says the reply is complete. Transient failures before the
-        first token are retried (honouring Retry-After); once a token is out, a failure ends the
-        message with an `LLMError` and the tokens so far.
+        `attempt_for(conversation)` gives the function that makes one request for that conversation
+        and yields its text tokens and metadata updates, among them `tool_calls` and `STOP_REASON`
+        (when the provider says the round is complete). Transient failures before the first token
+        are retried (honouring Retry-After); once a token is out, a failure ends the message with an
+        `LLMError` and the tokens so far. Rounds of tool calls go on as `areply_in_rounds` says.
         """
-        ctx.reply_tokens(
-            self._stream(attempt, api_key, server_of(client), max_retries, idle_timeout, on_retry),
-            role="assistant",
-            agent=ctx.agent.alias,
-            provider=self.name.lower(),
-            model=model,
+        server = server_of(client)
+        metadata: dict[str, Any] = {
+            "role": "assistant",
+            **author_fields(ctx.agent_path),
+            "provider": self.name.lower(),
+            "model": model,
+        }
+
+        def start_round(conversation: Sequence[Message]) -> MessagePromise:
+            tokens = self._stream(
+                attempt_for(conversation), api_key, server, max_retries, idle_timeout, on_retry
+            )
+            return MessagePromise(tokens=tokens, **metadata)
+
+        await areply_in_rounds(
+            ctx, start_round, provider=self.name, tools=tools, max_tool_rounds=max_tool_rounds
         )
 
     async def _stream(

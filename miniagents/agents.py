@@ -186,7 +186,8 @@ class MiniAgent:
             **kwargs: arguments for the agent function; they override the agent's defaults.
 
         Returns:
-            The reply, streaming message by message (each message token by token).
+            The reply, streaming message by message (each message token by token); its `cancel()`
+            cancels the agent and everything it started.
 
         Raises:
             NoActiveContextError: no `MiniAgents` context is active.
@@ -201,7 +202,7 @@ class MiniAgent:
         path = (*_agent_path.get(), self.alias)
         reply = MessageSink(author=author_fields(path))
         interaction = InteractionContext(self, to_message_sequence(messages), reply, path)
-        context.start_scoped(self._run(interaction, kwargs))
+        reply.sequence.adopt_producer(context.start_scoped(self._run(interaction, kwargs)))
         return reply.sequence
 
     async def _run(self, interaction: InteractionContext, kwargs: dict[str, Any]) -> None:

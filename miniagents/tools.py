@@ -156,13 +156,17 @@ async def _result_tokens(
         yield {"is_error": True}
         return
     written = False
+    reply = tool.agent.inquire(None, **kwargs)
     try:
-        async for message in tool.agent.inquire(None, **kwargs):
+        async for message in reply:
             if written:
                 yield "\n\n"
             async for token in message:
                 written = True
                 yield token
+    except asyncio.CancelledError:
+        reply.cancel()  # the result was stopped: so is the tool
+        raise
     except Exception as error:  # the model hears about it and can recover
         separator = "\n\n" if written else ""
         yield f"{separator}{type(error).__name__}: {error}"

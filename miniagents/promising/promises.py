@@ -128,6 +128,10 @@ class StreamedPromise(Generic[T, R]):
             return False
         return self._producer.cancel()
 
+    def adopt_producer(self, task: asyncio.Task[Any]) -> None:
+        """Make `task` the work that `cancel()` stops, for a promise fed from outside (an agent's reply)."""
+        self._producer = task
+
     def _produce_item(self, item: Any) -> None:
         """Take one item from the source; subclasses may transform or filter it."""
         self.append(item)

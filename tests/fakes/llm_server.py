@@ -12,19 +12,38 @@ import json
 import threading
 import time
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 
 @dataclass
+class Call:
+    """A tool call the model makes; its arguments (JSON text) stream in `pieces` (default: 4 characters)."""
+
+    name: str
+    arguments: str
+    id: str = ""
+    pieces: list[str] | None = None
+
+    def argument_pieces(self) -> list[str]:
+        if self.pieces is not None:
+            assert "".join(self.pieces) == self.arguments, "the pieces must join to the arguments"
+            return self.pieces
+        return [self.arguments[i : i + 4] for i in range(0, len(self.arguments), 4)] or [""]
+
+
+@dataclass
 class Reply:
-    """Stream `tokens`, one every `delay` seconds (on average: late tokens are not made up with pauses)."""
+    """Stream `tokens`, one every `delay` seconds (on average: late tokens are not made up with pauses),
+    then the tool `calls`, if any (the round then ends as the provider ends a tool-use turn)."""
 
     tokens: list[str]
     delay: float = 0.0
     model: str | None = None
     input_tokens: int = 7
+    calls: list[Call] = field(default_factory=list)
 
 
 @dataclass
@@ -190,7 +209,9 @@ def _make_handler(server: FakeLLMServer) -> type[BaseHTTPRequestHandler]:
                 if isinstance(behavior, Reply):
                     events = _anthropic_events if anthropic else _openai_events
                     due = time.monotonic()
-                    for event in events(behavior.tokens, behavior.model or model, behavior.input_tokens):
+                    for event in events(
+                        behavior.tokens, behavior.model or model, behavior.input_tokens, behavior.calls
+                    ):
                         if behavior.delay and event[1]:
                             # token i goes out `i * delay` after the first: the rate holds even
                             # where one sleep is coarser than the delay
@@ -255,16 +276,25 @@ def _make_handler(server: FakeLLMServer) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def _openai_events(tokens: list[str], model: str, input_tokens: int):
+def _openai_events(tokens: list[str], model: str, input_tokens: int, calls: Sequence[Call] = ()):
     """Yield (sse_text, is_token) pairs of a chat-completions stream."""
 
     def chunk(payload: dict[str, Any]) -> str:
         base = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 0, "model": model}
         return f"data: {json.dumps(base | payload)}\n\n"
 
+    def delta(content: dict[str, Any]) -> str:
+        return chunk({"choices": [{"index": 0, "delta": content, "finish_reason": None}]})
+
     for token in tokens:
-        yield chunk({"choices": [{"index": 0, "delta": {"content": token}, "finish_reason": None}]}), True
-    yield chunk({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}), False
+        yield delta({"content": token}), True
+    for index, call in enumerate(calls):
+        opening = {"index": index, "id": call.id or f"call_{index}", "type": "function"}
+        yield delta({"tool_calls": [opening | {"function": {"name": call.name, "arguments": ""}}]}), False
+        for piece in call.argument_pieces():
+            yield delta({"tool_calls": [{"index": index, "function": {"arguments": piece}}]}), False
+    finish = "tool_calls" if calls else "stop"
+    yield chunk({"choices": [{"index": 0, "delta": {}, "finish_reason": finish}]}), False
     usage = {
         "prompt_tokens": input_tokens,
         "completion_tokens": len(tokens),
@@ -274,7 +304,7 @@ def _openai_events(tokens: list[str], model: str, input_tokens: int):
     yield "data: [DONE]\n\n", False
 
 
-def _anthropic_events(tokens: list[str], model: str, input_tokens: int):
+def _anthropic_events(tokens: list[str], model: str, input_tokens: int, calls: Sequence[Call] = ()):
     """Yield (sse_text, is_token) pairs of an Anthropic messages stream."""
 
     def event(name: str, payload: dict[str, Any]) -> str:
@@ -295,9 +325,27 @@ def _anthropic_events(tokens: list[str], model: str, input_tokens: int):
         delta = {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": token}}
         yield event("content_block_delta", delta), True
     yield event("content_block_stop", {"type": "content_block_stop", "index": 0}), False
+    for number, call in enumerate(calls, start=1):
+        use = {"type": "tool_use", "id": call.id or f"toolu_{number}", "name": call.name, "input": {}}
+        yield (
+            event(
+                "content_block_start", {"type": "content_block_start", "index": number, "content_block": use}
+            ),
+            False,
+        )
+        for piece in call.argument_pieces():
+            json_delta = {"type": "input_json_delta", "partial_json": piece}
+            yield (
+                event(
+                    "content_block_delta",
+                    {"type": "content_block_delta", "index": number, "delta": json_delta},
+                ),
+                False,
+            )
+        yield event("content_block_stop", {"type": "content_block_stop", "index": number}), False
     delta = {
         "type": "message_delta",
-        "delta": {"stop_reason": "end_turn"},
+        "delta": {"stop_reason": "tool_use" if calls else "end_turn"},
         "usage": {"output_tokens": len(tokens)},
     }
     yield event("message_delta", delta), False

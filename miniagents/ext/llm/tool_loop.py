@@ -62,6 +62,8 @@ async def areply_in_rounds(
         ctx.reply(results)
         conversation.append(message)
         conversation += [await result.aresolve_partial() for result in results]
+        if any(getattr(result, "status", None) is not None for result in conversation[-len(results) :]):
+            return
 
 
 def parse_tool_call(call_id: str, name: str, arguments: str) -> dict[str, Any]:

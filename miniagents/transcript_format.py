@@ -106,8 +106,16 @@ def render_heading(metadata: dict[str, Any]) -> str:
         heading = "### System"
     elif role == "user":
         heading = "### User"
+    elif role == "tool":
+        heading = f"### Tool · {_display_line(metadata.get('tool_name') or metadata.get('agent') or 'tool', 60)}"
+        if metadata.get("is_error"):
+            heading += " (error)"
     else:
         heading = f"### {_display_line(metadata.get('agent') or role or 'Message', 60)}"
+    calls = metadata.get("tool_calls")
+    if isinstance(calls, list) and calls:
+        names = ", ".join(str(call.get("name")) for call in calls if isinstance(call, dict))
+        heading += f" · calls {_display_line(names, 80)}"
     branch = metadata.get("branch")
     if isinstance(branch, int) and not isinstance(branch, bool):
         heading += f" · pane {branch + 1}"

@@ -422,6 +422,8 @@ async def test_a_chat_with_tools_is_saved_reloaded_and_continued(provider, llm_s
         )
         saved = await history.aload_chat_history()
 
+        text = path.read_text()  # a Markdown viewer shows the calls and results in the headings
+        assert f"### Assistant · {name} · calls get_weather\n" in text and "### Tool · get_weather\n" in text
         reloaded = await ChatHistoryMD(path).aload_chat_history()
         assert reloaded == saved and [m.role for m in reloaded] == ["user", "assistant", "tool", "assistant"]
         await make(tools=[get_weather]).inquire([*reloaded, Message(text="Thanks!", role="user")])

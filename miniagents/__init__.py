@@ -4,7 +4,8 @@ Layers (imports only go downward):
 
 1. `miniagents.promising`: promises, replayable streams, sentinels, `Frozen`; no agent concepts.
 2. `miniagents.messages`, `miniagents.sink`, `miniagents.miniagents`, `miniagents.agents`,
-   `miniagents.utils`, `miniagents.chat_history`: messages, agents and what is built from them.
+   `miniagents.tools`, `miniagents.utils`, `miniagents.chat_history`: messages, agents and what is
+   built from them.
 3. `miniagents.ext`: integrations (LLM providers, offline models).
 """
 
@@ -26,6 +27,8 @@ from miniagents.errors import (
     PromisingError,
     ReplyError,
     StopLoop,
+    ToolDefinitionError,
+    ToolRoundsError,
     TranscriptError,
     TranscriptFormatError,
     TranscriptWriteError,
@@ -45,6 +48,7 @@ from miniagents.messages import (
 from miniagents.miniagents import MiniAgents
 from miniagents.promising.frozen import Frozen
 from miniagents.promising.sentinels import AWAIT, CLEAR
+from miniagents.tools import Tool
 from miniagents.utils import achain_loop, adialog_loop, join_messages, split_messages
 
 __version__ = "0.1.0"
@@ -82,6 +86,9 @@ __all__ = [
     "PromisingError",
     "ReplyError",
     "StopLoop",
+    "Tool",
+    "ToolDefinitionError",
+    "ToolRoundsError",
     "TranscriptError",
     "TranscriptFormatError",
     "TranscriptWriteError",

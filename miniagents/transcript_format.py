@@ -107,7 +107,8 @@ def render_heading(metadata: dict[str, Any]) -> str:
     elif role == "user":
         heading = "### User"
     elif role == "tool":
-        heading = f"### Tool · {_display_line(metadata.get('tool_name') or metadata.get('agent') or 'tool', 60)}"
+        tool = metadata.get("tool_name") or metadata.get("agent") or "tool"
+        heading = f"### Tool · {_display_line(tool, 60)}"
         if metadata.get("is_error"):
             heading += " (error)"
     else:

@@ -39,3 +39,9 @@ async def slow_pipeline(ctx: InteractionContext) -> None:
     critique = slow_critic.inquire(draft)
     await critique
     ctx.reply(critique)
+
+
+@miniagent
+async def plain_text(ctx: InteractionContext) -> None:
+    """An agent of the user's that replies with a bare string (no role, no agent field of its own)."""
+    ctx.reply("Just text.")

@@ -395,3 +395,14 @@ async def test_copy_a_panes_last_reply_and_set_every_panes_system_prompt(tmp_pat
         await wait_for(lambda: app.session.system_prompt == "Be brief.", pilot)
     parsed = read_transcript_file(tmp_path / "panel.md")
     assert parsed is not None and parsed.fields["system"] == "Be brief."
+
+
+async def test_a_custom_agents_reply_is_saved_under_its_own_name(tmp_path):
+    """#12.11: the heading names the agent that wrote a reply, not "assistant"."""
+    app = _app(tmp_path, "plain_text", "alpha")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "hello")
+        await wait_for(lambda: not _busy(app) and len(messages_in(tmp_path / "panel.md")) == 3, pilot)
+    text = (tmp_path / "panel.md").read_text()
+    assert "### Assistant · plain_text · pane 1\n\nJust text." in text
+    assert "### Assistant · alpha · pane 2\n" in text

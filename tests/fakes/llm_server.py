@@ -96,6 +96,8 @@ class RecordedRequest:
     path: str
     headers: dict[str, str]
     body: dict[str, Any]
+    received_at: float = 0.0
+    """`time.monotonic()` when the request arrived."""
 
 
 class FakeLLMServer:
@@ -191,7 +193,9 @@ def _make_handler(server: FakeLLMServer) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("content-length", "0"))
             body = json.loads(self.rfile.read(length) or b"{}")
             server.requests.append(
-                RecordedRequest(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                RecordedRequest(
+                    self.path, {k.lower(): v for k, v in self.headers.items()}, body, time.monotonic()
+                )
             )
             anthropic = self.path.endswith("/messages")
             behavior = server.next_behavior(body)

@@ -11,25 +11,19 @@ Every test also scans the raw bytes the app wrote: only the kinds of escape sequ
 writes (CSI drawing and mode sequences) may appear; no OSC, DCS, APC, PM, SOS, 8-bit control or bell.
 """
 
-import fcntl
 import os
-import pty
 import re
-import select
 import signal
-import struct
 import subprocess
 import sys
-import termios
 import time
 from pathlib import Path
 
-import pyte
 import pytest
 
 from tests.fakes.llm_server import Reply
+from tests.fakes.terminal import Terminal
 
-COLUMNS, LINES = 120, 30
 HOSTILE = [
     "Safe start ",
     "\x1b]0;PWNED\x07",
@@ -68,68 +62,6 @@ def foreign_escapes(raw: bytes) -> list[bytes]:
     text = raw.decode("utf-8", "replace")
     found += [char.encode() for char in text if "\x80" <= char <= "\x9f" or char == "\x07"]
     return found
-
-
-class Terminal:
-    """A child process on a pty, with everything it wrote kept raw and fed to an emulated screen."""
-
-    def __init__(self, args, env, cwd):
-        self.master, slave = pty.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", LINES, COLUMNS, 0, 0))
-        self.process = subprocess.Popen(
-            args,
-            stdin=slave,
-            stdout=slave,
-            stderr=slave,
-            env=env,
-            cwd=cwd,
-            start_new_session=True,
-            # the pty becomes the controlling terminal, as in a terminal window: closing it hangs it up
-            preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
-        )
-        os.close(slave)
-        self.raw = bytearray()
-        self.screen = pyte.Screen(COLUMNS, LINES)
-        self.stream = pyte.ByteStream(self.screen)
-
-    def read(self, seconds=0.1):
-        deadline = time.monotonic() + seconds
-        while (left := deadline - time.monotonic()) > 0:
-            ready, _, _ = select.select([self.master], [], [], left)
-            if not ready:
-                continue
-            try:
-                data = os.read(self.master, 65536)
-            except OSError:
-                return
-            if not data:
-                return
-            self.raw += data
-            self.stream.feed(data)
-
-    def text(self):
-        return "\n".join(self.screen.display)
-
-    def wait_for(self, needle, timeout=60.0):
-        deadline = time.monotonic() + timeout
-        while needle not in self.text():
-            assert time.monotonic() < deadline, f"{needle!r} never appeared; screen:\n{self.text()}"
-            self.read(0.1)
-
-    def send(self, data: bytes):
-        os.write(self.master, data)
-
-    def close(self):
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-        if self.master >= 0:
-            os.close(self.master)
-
-    def hang_up(self):
-        """Close the terminal's end, as closing the window or dropping SSH does."""
-        os.close(self.master)
-        self.master = -1
 
 
 @pytest.fixture

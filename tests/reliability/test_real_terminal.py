@@ -157,6 +157,17 @@ def test_a_save_that_fails_later_is_marked_and_said_on_stderr_at_exit(terminal_a
     assert (tmp_path / "moved" / next(iter(os.listdir(tmp_path / "moved")))).read_text() == saved
 
 
+def test_keys_typed_right_after_enter_stay_in_the_prompt(terminal_app, llm_server):
+    """Enter and the next words in one burst: the first message is sent, the words typed after stay."""
+    llm_server.script(Reply(tokens=["an ", "answer"]))
+    terminal = terminal_app
+    terminal.wait_for("Stop reply")
+    terminal.send(b"first\rsecond words")
+    terminal.wait_for("an answer")
+    terminal.wait_for("▊ second words")
+    assert llm_server.requests[0].body["messages"][-1] == {"role": "user", "content": "first"}
+
+
 @pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGHUP])
 def test_a_signal_during_streaming_saves_the_partial_reply_and_exits(
     terminal_app, llm_server, tmp_path, signal_number

@@ -155,7 +155,7 @@ class ChatScreen(Screen[None]):
     @on(PromptInput.Submitted)
     async def send_prompt(self, event: PromptInput.Submitted) -> None:
         """Send the prompt's text (or, when editing an earlier prompt, resend it edited)."""
-        event.prompt.clear()
+        event.prompt.remove_sent(event.text)
         editing, self._editing = self._editing, None
         if editing is not None and editing.is_mounted:
             prompts = list(self.chat_log.query(UserMessage))

@@ -142,7 +142,7 @@ class PanelScreen(Screen[None]):
         if self._turn_running:
             self.notify("The assistants are still answering: wait, or press Esc to stop them.")
             return
-        event.prompt.clear()
+        event.prompt.remove_sent(event.text)
         self._turn_running = True
         self.run_turn(event.text)
 

@@ -52,6 +52,14 @@ class PromptInput(TextArea):
         """
         self.call_later(self._submit)
 
+    def remove_sent(self, text: str) -> None:
+        """Remove `text`, which was sent, from the start of the prompt; keys typed since stay."""
+        if not self.text.startswith(text):
+            self.clear()
+            return
+        lines = text.split("\n")
+        self.delete((0, 0), (len(lines) - 1, len(lines[-1])))
+
     def _submit(self) -> None:
         text = self.text
         if text.strip():

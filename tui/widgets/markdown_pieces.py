@@ -5,13 +5,26 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-__all__ = ["CHUNK_CHARS", "code_blocks", "extend_chunks", "markdown_chunks", "paragraph_breaks"]
+__all__ = [
+    "CHUNK_CHARS",
+    "HARD_CHUNK_CHARS",
+    "code_blocks",
+    "extend_chunks",
+    "markdown_chunks",
+    "paragraph_breaks",
+]
 
 CHUNK_CHARS = 2000
 """A long reply is shown as several pieces of about this size, cut at paragraph breaks: a frame of new
 tokens re-renders only the last piece, so the cost of a frame does not grow with the reply."""
 
+HARD_CHUNK_CHARS = 3000
+"""A piece with no paragraph break for this long is cut at the next line break or space outside code
+instead (the text goes on on a new line there): a paragraph thousands of words long would otherwise
+make every frame render all of it again."""
+
 _BREAK_OR_FENCE = re.compile(r"\n\n|^(?:```|~~~)", re.MULTILINE)
+_SOFT_BREAK = re.compile(r"\n\n|^(?:```|~~~)|[ \n]", re.MULTILINE)
 
 _CODE_BLOCK = re.compile(r"^(```|~~~)[^\n]*\n(.*?)^\1[ \t]*$", re.MULTILINE | re.DOTALL)
 
@@ -34,12 +47,21 @@ def paragraph_breaks(text: str) -> Iterator[int]:
 def markdown_chunks(text: str) -> list[str]:
     """`text` cut at the first blank line outside a code block after each `CHUNK_CHARS` characters.
 
+    After `HARD_CHUNK_CHARS` without one, the cut is at the first line break or space outside code.
     A prefix of a text is cut at the same places as the whole text, so a streaming reply can be cut as
     it grows.
     """
     chunks, start = [], 0
-    for cut in paragraph_breaks(text):
-        if cut - start >= CHUNK_CHARS and cut < len(text):
+    inside_code = False
+    for match in _SOFT_BREAK.finditer(text):
+        found = match.group()
+        if found not in ("\n\n", " ", "\n"):
+            inside_code = not inside_code
+            continue
+        cut = match.end()
+        if inside_code or cut >= len(text):
+            continue
+        if (found == "\n\n" and cut - start >= CHUNK_CHARS) or cut - start >= HARD_CHUNK_CHARS:
             chunks.append(text[start:cut])
             start = cut
     chunks.append(text[start:])

@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from textual import on
+from textual import events, on
 from textual.app import App, AutopilotCallbackType, SystemCommand
 from textual.binding import Binding
 from textual.driver import Driver
@@ -68,6 +68,12 @@ class ChatApp(App[int]):
             transcript, settings.models[0] if settings.models else default_model()
         )
         """The conversation on screen."""
+
+    async def on_event(self, event: events.Event) -> None:
+        """Every event passes here first: a key press keeps streaming replies from redrawing for a moment."""
+        if isinstance(event, events.Key):
+            self.pacer.note_key()
+        await super().on_event(event)
 
     def get_driver_class(self) -> type[Driver]:
         """Textual's driver for this terminal; on Linux and macOS one that keeps pasted text as text."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import importlib
 import signal
 from collections.abc import AsyncGenerator, Callable, Iterable
 from contextlib import asynccontextmanager
@@ -22,7 +23,7 @@ from textual.screen import Screen
 
 from miniagents import MiniAgents, TranscriptWriteError
 from miniagents.transcript_folder import new_transcript_path
-from tui.config import Settings, default_model, key_sources
+from tui.config import Settings, default_model, key_sources, provider_sdks
 from tui.messages import CompareRequested, LeavePanelRequested
 from tui.screens.chat import ChatScreen
 from tui.screens.panel import PanelScreen
@@ -159,6 +160,18 @@ class ChatApp(App[int]):
         await self.session.aopen()
         await self.session.arecord_system_prompt()
         await self.push_screen(self._main_screen(command_line=True))
+        self.call_after_refresh(self._warm_up)
+
+    def _warm_up(self) -> None:
+        """After the first frame, import the provider SDKs the models will need, in a worker thread.
+
+        An SDK takes about a second to import; started here, the first request rarely waits for it.
+        """
+        specs = [self.session.model_spec, *self.settings.models]
+        for name in sorted(provider_sdks(specs)):
+            self.run_worker(
+                functools.partial(importlib.import_module, name), thread=True, exit_on_error=False
+            )
 
     def _main_screen(self, command_line: bool) -> Screen[None]:
         """The chat, or the panel view when the session has panes."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -118,6 +119,11 @@ def default_model() -> str:
     if local_model_installed():
         return "local"
     return "demo"
+
+
+def provider_sdks(specs: Iterable[str]) -> set[str]:
+    """The provider SDK modules the models of `specs` import when first asked (`openai`, `anthropic`)."""
+    return {spec.partition(":")[0] for spec in specs} & {"openai", "anthropic"}
 
 
 def build_agent(spec: str, settings: Settings) -> MiniAgent:

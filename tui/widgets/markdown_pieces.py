@@ -14,11 +14,11 @@ __all__ = [
     "paragraph_breaks",
 ]
 
-CHUNK_CHARS = 2000
+CHUNK_CHARS = 800
 """A long reply is shown as several pieces of about this size, cut at paragraph breaks: a frame of new
 tokens re-renders only the last piece, so the cost of a frame does not grow with the reply."""
 
-HARD_CHUNK_CHARS = 3000
+HARD_CHUNK_CHARS = 1200
 """A piece with no paragraph break for this long is cut at the next line break or space outside code
 instead (the text goes on on a new line there): a paragraph thousands of words long would otherwise
 make every frame render all of it again."""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import inspect
 from collections.abc import AsyncGenerator, Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from miniagents.agents import InteractionContext, miniagent
 from miniagents.ext.llm.base import (
@@ -19,15 +20,12 @@ from miniagents.ext.llm.tool_loop import DEFAULT_MAX_TOOL_ROUNDS, parse_tool_cal
 from miniagents.messages import Message, Token
 from miniagents.tools import Tool, ToolLike, plain
 
-try:
+if TYPE_CHECKING:
     import anthropic
-    from anthropic.resources.messages import AsyncMessages
-except ImportError as _error:  # pragma: no cover - anthropic is a core dependency
-    raise ImportError("anthropic_agent needs the Anthropic SDK: pip install anthropic") from _error
 
 __all__ = ["DEFAULT_ANTHROPIC_MAX_TOKENS", "DEFAULT_ANTHROPIC_MODEL", "anthropic_agent"]
 
-_ANTHROPIC = Provider("Anthropic", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", anthropic)
+_ANTHROPIC = Provider("Anthropic", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "anthropic")
 
 DEFAULT_ANTHROPIC_MAX_TOKENS = 4096
 """Anthropic requires `max_tokens`; this is used when none is given."""
@@ -74,13 +72,14 @@ async def anthropic_agent(
         max_tool_rounds: the most rounds of tool calls in one reply.
         **params: any other messages-API parameter, passed through.
     """
+    sdk = await _ANTHROPIC.aload_sdk()
     api: anthropic.AsyncAnthropic
     api, api_key = _ANTHROPIC.connect(
         api_key=api_key,
         base_url=base_url,
         client=client,
         params=params,
-        create=lambda key, url: anthropic.AsyncAnthropic(api_key=key, base_url=url, max_retries=0),
+        create=lambda key, url: sdk.AsyncAnthropic(api_key=key, base_url=url, max_retries=0),
     )
     described = [Tool.of(tool) for tool in tools]
     base: dict[str, Any] = {"model": model, "max_tokens": max_tokens, **params}
@@ -210,7 +209,8 @@ def _split_extra_body(request: dict[str, Any]) -> dict[str, Any]:
     """Send parameters this SDK version has no argument for (such as `temperature`) in `extra_body`."""
     global _KNOWN_PARAMETERS
     if _KNOWN_PARAMETERS is None:
-        _KNOWN_PARAMETERS = frozenset(inspect.signature(AsyncMessages.create).parameters)
+        messages = importlib.import_module("anthropic.resources.messages")
+        _KNOWN_PARAMETERS = frozenset(inspect.signature(messages.AsyncMessages.create).parameters)
     known = {key: value for key, value in request.items() if key in _KNOWN_PARAMETERS}
     extra = {key: value for key, value in request.items() if key not in _KNOWN_PARAMETERS}
     if extra:

@@ -7,7 +7,7 @@ like; such servers usually need no key.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from miniagents.agents import InteractionContext, miniagent
 from miniagents.ext.llm.base import (
@@ -22,14 +22,12 @@ from miniagents.ext.llm.tool_loop import DEFAULT_MAX_TOOL_ROUNDS, arguments_json
 from miniagents.messages import Message, Token
 from miniagents.tools import Tool, ToolLike
 
-try:
+if TYPE_CHECKING:
     import openai
-except ImportError as _error:  # pragma: no cover - openai is a core dependency
-    raise ImportError("openai_agent needs the OpenAI SDK: pip install openai") from _error
 
 __all__ = ["DEFAULT_OPENAI_MODEL", "openai_agent"]
 
-_OPENAI = Provider("OpenAI", "OPENAI_API_KEY", "OPENAI_BASE_URL", openai, key_needed_with_base_url=False)
+_OPENAI = Provider("OpenAI", "OPENAI_API_KEY", "OPENAI_BASE_URL", "openai", key_needed_with_base_url=False)
 
 
 @miniagent(alias="openai")
@@ -70,13 +68,14 @@ async def openai_agent(
         max_tool_rounds: the most rounds of tool calls in one reply.
         **params: any other chat-completions parameter, passed through.
     """
+    sdk = await _OPENAI.aload_sdk()
     api: openai.AsyncOpenAI
     api, api_key = _OPENAI.connect(
         api_key=api_key,
         base_url=base_url,
         client=client,
         params=params,
-        create=lambda key, url: openai.AsyncOpenAI(api_key=key, base_url=url, max_retries=0),
+        create=lambda key, url: sdk.AsyncOpenAI(api_key=key, base_url=url, max_retries=0),
     )
     described = [Tool.of(tool) for tool in tools]
     base: dict[str, Any] = {"model": model, **params}

@@ -9,17 +9,17 @@ without its finish reason, and turning SDK and transport exceptions into `LLMErr
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import os
 import re
+import sys
 import time
 from collections.abc import AsyncGenerator, Callable, Iterable, Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
-
-import httpx2
 
 from miniagents.agents import InteractionContext, author_fields
 from miniagents.errors import (
@@ -70,10 +70,34 @@ class Provider:
     """The environment variable that holds the API key."""
     base_url_env: str
     """The environment variable that holds a base URL (another server speaking the same API)."""
-    sdk: ModuleType
-    """The SDK module; it defines `APIStatusError`, `APIConnectionError` and `APIError`."""
+    sdk_name: str
+    """The SDK's module (`openai`, `anthropic`); it defines `APIStatusError`, `APIConnectionError` and
+    `APIError`. It is imported on first use, in a worker thread (`aload_sdk`): importing an SDK takes
+    about a second, which neither `import miniagents.ext.llm.openai` nor the event loop should wait for."""
     key_needed_with_base_url: bool = True
     """Whether a server at a custom base URL needs a key too (OpenAI-compatible local servers do not)."""
+
+    @property
+    def sdk(self) -> ModuleType:
+        """The SDK module (imported here, blocking, if `aload_sdk` has not imported it yet)."""
+        return importlib.import_module(self.sdk_name)
+
+    async def aload_sdk(self) -> ModuleType:
+        """The SDK module, imported in a worker thread the first time.
+
+        Raises:
+            LLMConfigError: the SDK is not installed.
+        """
+        module = sys.modules.get(self.sdk_name)
+        spec = getattr(module, "__spec__", None)
+        if module is not None and not getattr(spec, "_initializing", False):
+            return module  # (a module another thread is still importing waits for it, below)
+        try:
+            return await asyncio.to_thread(importlib.import_module, self.sdk_name)
+        except ImportError as error:
+            raise LLMConfigError(
+                self.name, f"the {self.sdk_name} package is missing: pip install {self.sdk_name}"
+            ) from error
 
     def connect(
         self,
@@ -268,7 +292,7 @@ class Provider:
                 False,
                 LLMStreamError(provider, f"the stream failed part-way: {type(error).__name__}: {message}"),
             )
-        if isinstance(error, httpx2.TransportError):
+        if isinstance(error, importlib.import_module("httpx2").TransportError):
             return _Failure(
                 True,
                 LLMConnectionError(provider, f"the connection failed: {type(error).__name__}: {message}"),

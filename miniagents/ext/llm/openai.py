@@ -17,7 +17,7 @@ from miniagents.ext.llm.base import (
     RetryNotice,
     model_text,
 )
-from miniagents.ext.llm.provider import STOP_REASON, Provider
+from miniagents.ext.llm.provider import STOP_REASON, Provider, server_sent_events
 from miniagents.ext.llm.tool_loop import DEFAULT_MAX_TOOL_ROUNDS, arguments_json, parse_tool_call
 from miniagents.messages import Message, Token
 from miniagents.tools import Tool, ToolLike
@@ -96,31 +96,36 @@ async def openai_agent(
         request = {**base, "messages": _openai_messages(conversation, system)}
 
         async def attempt() -> AsyncGenerator[Token]:
-            stream = await api.chat.completions.create(
+            # The SDK makes the request (and raises its status errors); the events are read here:
+            # building the SDK's pydantic object for every chunk cost more than the rest of the app.
+            streaming = api.chat.completions.with_streaming_response.create(
                 **request, stream=True, stream_options={"include_usage": True}
             )
             calls: dict[int, list[str]] = {}
-            async with stream:
-                async for chunk in stream:
-                    if chunk.choices:
-                        choice = chunk.choices[0]
-                        if choice.delta.content:
-                            yield choice.delta.content
-                        for call in choice.delta.tool_calls or ():
-                            entry = calls.setdefault(call.index, ["", "", ""])
-                            entry[0] = call.id or entry[0]
-                            if call.function is not None:
-                                entry[1] += call.function.name or ""
-                                entry[2] += call.function.arguments or ""
-                        if choice.finish_reason:
+            async with streaming as response:
+                async for chunk in server_sent_events(response.iter_lines()):
+                    choices = chunk.get("choices")
+                    if choices:
+                        choice = choices[0]
+                        delta = choice.get("delta") or {}
+                        if delta.get("content"):
+                            yield delta["content"]
+                        for call in delta.get("tool_calls") or ():
+                            entry = calls.setdefault(call.get("index", 0), ["", "", ""])
+                            entry[0] = call.get("id") or entry[0]
+                            function = call.get("function") or {}
+                            entry[1] += function.get("name") or ""
+                            entry[2] += function.get("arguments") or ""
+                        if choice.get("finish_reason"):
                             if calls:
                                 yield {"tool_calls": [parse_tool_call(*calls[i]) for i in sorted(calls)]}
-                            yield {STOP_REASON: choice.finish_reason, "model": chunk.model or model}
-                    if chunk.usage is not None:
+                            yield {STOP_REASON: choice["finish_reason"], "model": chunk.get("model") or model}
+                    usage = chunk.get("usage")
+                    if usage:
                         yield {
                             "usage": {
-                                "input_tokens": chunk.usage.prompt_tokens,
-                                "output_tokens": chunk.usage.completion_tokens,
+                                "input_tokens": usage.get("prompt_tokens"),
+                                "output_tokens": usage.get("completion_tokens"),
                             }
                         }
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import json
 import logging
 import os
 import re
 import sys
 import time
-from collections.abc import AsyncGenerator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
 from types import ModuleType
@@ -36,7 +37,7 @@ from miniagents.messages import Message, MessagePromise, Token
 from miniagents.miniagents import MiniAgents
 from miniagents.tools import ToolLike
 
-__all__ = ["STOP_REASON", "Provider", "retry_after_seconds"]
+__all__ = ["STOP_REASON", "Provider", "StreamErrorEvent", "retry_after_seconds", "server_sent_events"]
 
 logger = logging.getLogger("miniagents.llm")
 
@@ -47,6 +48,37 @@ A stream that ends without it broke off (a proxy or a server cut it) and is not 
 _MAX_RETRY_AFTER = 60.0
 
 _SDK_STATUS_PREFIX = re.compile(r"^Error code: \d+ - ")
+
+
+class StreamErrorEvent(Exception):
+    """The provider sent an error inside a stream (an SSE event with `error`)."""
+
+
+async def server_sent_events(lines: AsyncIterator[str]) -> AsyncIterator[dict[str, Any]]:
+    """The JSON objects of a server-sent event stream's `data:` fields, until `[DONE]`.
+
+    Raises:
+        StreamErrorEvent: an event carries an `error`.
+        ValueError: an event's data is not JSON.
+    """
+    data: list[str] = []
+    async for line in lines:
+        if line.startswith("data:"):
+            data.append(line[5:].lstrip(" "))
+            continue
+        if line or not data:
+            continue  # another field (`event:`, a comment), or a blank line with nothing to send
+        text, data = "\n".join(data), []
+        if text == "[DONE]":
+            return
+        event = json.loads(text)
+        if isinstance(event, dict) and event.get("error"):
+            error = event["error"]
+            raise StreamErrorEvent(
+                error.get("message", str(error)) if isinstance(error, dict) else str(error)
+            )
+        if isinstance(event, dict):
+            yield event
 
 
 class _TruncatedStreamError(Exception):
@@ -287,7 +319,7 @@ class Provider:
             if streamed:
                 return _Failure(False, LLMStreamError(provider, f"the connection broke part-way: {message}"))
             return _Failure(True, LLMConnectionError(provider, f"could not reach {server}: {message}"))
-        if isinstance(error, sdk.APIError) or streamed:
+        if isinstance(error, sdk.APIError | StreamErrorEvent) or streamed:
             return _Failure(
                 False,
                 LLMStreamError(provider, f"the stream failed part-way: {type(error).__name__}: {message}"),

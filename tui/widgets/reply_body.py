@@ -12,7 +12,6 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import OrderedDict
 
-from rich.markdown import Markdown
 from rich.segment import Segment
 from rich.style import Style
 from rich.theme import Theme as RichTheme
@@ -97,6 +96,8 @@ class ReplyBody(Widget):
 
     def render_piece(self, source: str, width: int) -> list[Strip]:
         """The lines of Markdown `source` at `width`, in the current theme (no caching)."""
+        from rich.markdown import Markdown  # imported with the first reply: it brings Pygments (~0.1 s)
+
         theme = self.app.current_theme
         markdown = Markdown(source, code_theme="monokai" if theme.dark else "default", hyperlinks=False)
         console = self.app.console

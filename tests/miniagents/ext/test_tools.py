@@ -486,3 +486,11 @@ async def test_nested_agents_say_who_wrote_each_message():
         ("a dict", "inner", "outer/inner"),
     ]
     assert json.loads(messages[1].model_dump_json())["agent_path"] == "outer/inner"
+
+
+async def test_tools_can_be_given_to_inquire_as_well_as_to_fork():
+    async with MiniAgents():
+        calls, result, _ = await demo_agent.inquire(
+            "weather in Oslo?", tools=[get_weather], tokens_per_second=0
+        )
+    assert calls.tool_calls[0].name == "get_weather" and result.text == "18°C and sunny in Oslo"

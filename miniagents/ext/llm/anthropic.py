@@ -15,7 +15,7 @@ from miniagents.ext.llm.base import (
     RetryNotice,
     model_text,
 )
-from miniagents.ext.llm.provider import STOP_REASON, Provider
+from miniagents.ext.llm.provider import STOP_REASON, Provider, server_sent_events
 from miniagents.ext.llm.tool_loop import DEFAULT_MAX_TOOL_ROUNDS, parse_tool_call
 from miniagents.messages import Message, Token
 from miniagents.tools import Tool, ToolLike, plain
@@ -98,31 +98,37 @@ async def anthropic_agent(
         request = _split_extra_body(request)
 
         async def attempt() -> AsyncGenerator[Token]:
-            stream = await api.messages.create(**request, stream=True)
+            # The SDK makes the request (and raises its status errors); the events are read here,
+            # as JSON, instead of as one pydantic object each.
             input_tokens = 0
             ending: dict[str, Any] = {}
             calls: dict[int, list[str]] = {}
-            async with stream:
-                async for event in stream:
-                    if event.type == "content_block_delta":
-                        if event.delta.type == "text_delta" and event.delta.text:
-                            yield event.delta.text
-                        elif event.delta.type == "input_json_delta" and event.index in calls:
-                            calls[event.index][2] += event.delta.partial_json
-                    elif event.type == "content_block_start" and event.content_block.type == "tool_use":
-                        calls[event.index] = [event.content_block.id, event.content_block.name, ""]
-                    elif event.type == "message_start":
-                        input_tokens = event.message.usage.input_tokens
-                        yield {"model": event.message.model or model}
-                    elif event.type == "message_delta":
+            async with api.messages.with_streaming_response.create(**request, stream=True) as response:
+                async for event in server_sent_events(response.iter_lines()):
+                    kind = event.get("type")
+                    if kind == "content_block_delta":
+                        delta = event.get("delta") or {}
+                        if delta.get("type") == "text_delta" and delta.get("text"):
+                            yield delta["text"]
+                        elif delta.get("type") == "input_json_delta" and event.get("index") in calls:
+                            calls[event["index"]][2] += delta.get("partial_json") or ""
+                    elif kind == "content_block_start":
+                        block = event.get("content_block") or {}
+                        if block.get("type") == "tool_use":
+                            calls[event.get("index", 0)] = [block.get("id", ""), block.get("name", ""), ""]
+                    elif kind == "message_start":
+                        message = event.get("message") or {}
+                        input_tokens = (message.get("usage") or {}).get("input_tokens", 0)
+                        yield {"model": message.get("model") or model}
+                    elif kind == "message_delta":
                         ending = {
                             "usage": {
                                 "input_tokens": input_tokens,
-                                "output_tokens": event.usage.output_tokens,
+                                "output_tokens": (event.get("usage") or {}).get("output_tokens"),
                             },
-                            STOP_REASON: event.delta.stop_reason,
+                            STOP_REASON: (event.get("delta") or {}).get("stop_reason"),
                         }
-                    elif event.type == "message_stop":
+                    elif kind == "message_stop":
                         if calls:
                             yield {"tool_calls": [parse_tool_call(*calls[i]) for i in sorted(calls)]}
                         yield {STOP_REASON: None, **ending}  # the reply is complete only once this arrives

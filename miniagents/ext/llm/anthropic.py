@@ -15,8 +15,9 @@ from miniagents.ext.llm.base import (
     RetryNotice,
     model_text,
 )
-from miniagents.ext.llm.provider import STOP_REASON, Provider, server_sent_events
+from miniagents.ext.llm.provider import STOP_REASON, Provider
 from miniagents.ext.llm.tool_loop import DEFAULT_MAX_TOOL_ROUNDS, parse_tool_call
+from miniagents.ext.llm.wire import server_sent_events
 from miniagents.messages import Message, Token
 from miniagents.tools import Tool, ToolLike, plain
 

@@ -1,7 +1,7 @@
 """What the HTTP providers (`openai_agent`, `anthropic_agent`) share, written once.
 
-A provider module builds its request and reads its SDK's stream events into tokens and metadata
-updates; `Provider` does the rest: finding the key and base URL, sharing one client per context,
+A provider module builds its request and reads the stream's events (`wire.server_sent_events`) into
+tokens and metadata updates; `Provider` does the rest: finding the key and base URL, sharing one client per context,
 retrying transient failures before the first token, the idle timeout, noticing a stream that ends
 without its finish reason, and turning SDK and transport exceptions into `LLMError`s.
 """
@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import json
 import logging
 import os
 import re
 import sys
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Iterable, Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
 from types import ModuleType
@@ -33,11 +32,12 @@ from miniagents.errors import (
 )
 from miniagents.ext.llm.base import TRANSIENT_STATUSES, RetryNotice, redact
 from miniagents.ext.llm.tool_loop import DEFAULT_MAX_TOOL_ROUNDS, areply_in_rounds
+from miniagents.ext.llm.wire import StreamErrorEvent, retry_after_seconds, server_of
 from miniagents.messages import Message, MessagePromise, Token
 from miniagents.miniagents import MiniAgents
 from miniagents.tools import ToolLike
 
-__all__ = ["STOP_REASON", "Provider", "StreamErrorEvent", "retry_after_seconds", "server_sent_events"]
+__all__ = ["STOP_REASON", "Provider"]
 
 logger = logging.getLogger("miniagents.llm")
 
@@ -48,37 +48,6 @@ A stream that ends without it broke off (a proxy or a server cut it) and is not 
 _MAX_RETRY_AFTER = 60.0
 
 _SDK_STATUS_PREFIX = re.compile(r"^Error code: \d+ - ")
-
-
-class StreamErrorEvent(Exception):
-    """The provider sent an error inside a stream (an SSE event with `error`)."""
-
-
-async def server_sent_events(lines: AsyncIterator[str]) -> AsyncIterator[dict[str, Any]]:
-    """The JSON objects of a server-sent event stream's `data:` fields, until `[DONE]`.
-
-    Raises:
-        StreamErrorEvent: an event carries an `error`.
-        ValueError: an event's data is not JSON.
-    """
-    data: list[str] = []
-    async for line in lines:
-        if line.startswith("data:"):
-            data.append(line[5:].lstrip(" "))
-            continue
-        if line or not data:
-            continue  # another field (`event:`, a comment), or a blank line with nothing to send
-        text, data = "\n".join(data), []
-        if text == "[DONE]":
-            return
-        event = json.loads(text)
-        if isinstance(event, dict) and event.get("error"):
-            error = event["error"]
-            raise StreamErrorEvent(
-                error.get("message", str(error)) if isinstance(error, dict) else str(error)
-            )
-        if isinstance(event, dict):
-            yield event
 
 
 class _TruncatedStreamError(Exception):
@@ -330,32 +299,6 @@ class Provider:
                 LLMConnectionError(provider, f"the connection failed: {type(error).__name__}: {message}"),
             )
         return None
-
-
-def server_of(client: Any) -> str:
-    """The host (and port, if one is given) of an SDK client's base URL, e.g. `127.0.0.1:8080`."""
-    url = getattr(client, "base_url", None)
-    host = getattr(url, "host", None)
-    if not host:
-        return "the server"
-    port = getattr(url, "port", None)
-    return f"{host}:{port}" if port else str(host)
-
-
-def retry_after_seconds(headers: Any) -> float | None:
-    """Read `retry-after-ms` or `retry-after` (seconds) from response headers, if present and sane."""
-    if headers is None:
-        return None
-    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
-        value = headers.get(name)
-        if value is not None:
-            try:
-                seconds = float(value) * scale
-            except ValueError:
-                continue
-            if seconds >= 0:
-                return seconds
-    return None
 
 
 def _status_message(status: int, message: str, key_env: str) -> str:

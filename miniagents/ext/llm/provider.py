@@ -1,8 +1,8 @@
 """What the HTTP providers (`openai_agent`, `anthropic_agent`) share, written once.
 
-A provider module builds its request and reads the stream's events (`wire.server_sent_events`) into
-tokens and metadata updates; `Provider` does the rest: finding the key and base URL, sharing one client per context,
-retrying transient failures before the first token, the idle timeout, noticing a stream that ends
+A provider module builds its request and reads the stream's events (`wire.server_sent_events`)
+into tokens and metadata updates; `Provider` does the rest: finding the key and base URL, sharing
+one client per context, retrying transient failures before the first token, the idle timeout, noticing a stream that ends
 without its finish reason, and turning SDK and transport exceptions into `LLMError`s.
 """
 

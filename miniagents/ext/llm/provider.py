@@ -2,8 +2,9 @@
 
 A provider module builds its request and reads the stream's events (`wire.server_sent_events`)
 into tokens and metadata updates; `Provider` does the rest: finding the key and base URL, sharing
-one client per context, retrying transient failures before the first token, the idle timeout, noticing a stream that ends
-without its finish reason, and turning SDK and transport exceptions into `LLMError`s.
+one client per context, retrying transient failures before the first token, the idle timeout,
+noticing a stream that ends without its finish reason, and turning SDK and transport exceptions
+into `LLMError`s.
 """
 
 from __future__ import annotations

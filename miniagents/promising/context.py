@@ -191,8 +191,10 @@ class PromisingContext:
     def start_scoped(self, coro: Coroutine[Any, Any, _T]) -> asyncio.Task[_T]:
         """Start `coro` in a new cancellation scope nested in the current one.
 
-        Everything `coro` starts with `start_soon` belongs to the new scope, and cancelling the
-        scope's owner (the current scope, or the calling task) cancels it all.
+        Everything `coro` starts with `start_soon` belongs to the new scope. Cancelling the scope's
+        owner (the current scope, or the calling task) cancels it all, and so does cancelling the
+        returned task itself: what it started would otherwise run on for nobody. (A task that
+        ends normally leaves what it started running, such as a stream it handed on.)
         """
         scope = _Scope(_current_scope.get() or self._root_scope())
         context = contextvars.copy_context()
@@ -201,6 +203,7 @@ class PromisingContext:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         scope.add_task(task)
+        task.add_done_callback(lambda done: scope.cancel() if done.cancelled() else None)
         return task
 
     def _root_scope(self) -> _Scope:

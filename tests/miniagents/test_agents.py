@@ -485,3 +485,31 @@ async def test_contexts_cannot_be_reentered():
     with pytest.raises(RuntimeError, match="already"):
         async with context:
             pass
+
+
+async def test_cancel_on_a_reply_cancels_the_agent_and_what_it_started():
+    inner_cancelled, started = asyncio.Event(), asyncio.Event()
+
+    @miniagent
+    async def inner(ctx):
+        started.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            inner_cancelled.set()
+            raise
+
+    @miniagent
+    async def outer(ctx):
+        ctx.reply(inner.inquire())
+        await asyncio.Event().wait()
+
+    async with MiniAgents() as context:
+        reply = outer.inquire()
+        await asyncio.wait_for(started.wait(), 60)
+        assert reply.cancel()
+        await asyncio.wait_for(inner_cancelled.wait(), 60)
+        with pytest.raises(PromiseCancelledError):
+            await reply
+        while context.active_tasks:
+            await asyncio.sleep(0.01)

@@ -16,7 +16,6 @@ from textual import events, on
 from textual.app import App, AutopilotCallbackType, SystemCommand
 from textual.binding import Binding
 from textual.driver import Driver
-from textual.drivers.linux_driver import LinuxDriver
 from textual.message import Message
 from textual.pilot import Pilot
 from textual.screen import Screen
@@ -29,7 +28,6 @@ from tui.screens.chat import ChatScreen
 from tui.screens.panel import PanelScreen
 from tui.screens.transcripts import TranscriptsScreen
 from tui.session import ChatSession, PaneSpec
-from tui.terminal_input import PasteSafeDriver
 from tui.widgets.frame_pacer import FramePacer
 
 __all__ = ["ChatApp"]
@@ -79,7 +77,11 @@ class ChatApp(App[int]):
     def get_driver_class(self) -> type[Driver]:
         """Textual's driver for this terminal; on Linux and macOS one that keeps pasted text as text."""
         driver = super().get_driver_class()
-        return PasteSafeDriver if driver is LinuxDriver else driver
+        if driver.__qualname__ != "LinuxDriver":
+            return driver  # Windows, or a driver named in TEXTUAL_DRIVER
+        from tui.terminal_input import PasteSafeDriver  # needs termios: imported only where it exists
+
+        return PasteSafeDriver
 
     def _new_session(self, transcript: Path, model_spec: str) -> ChatSession:
         return ChatSession(

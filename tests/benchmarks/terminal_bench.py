@@ -41,7 +41,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parents[2]))
 
 from tests.fakes.llm_server import FakeLLMServer, Reply
-from tests.fakes.terminal import Terminal
+from tests.fakes.terminal import Terminal, app_environment
 
 COLUMNS, LINES = 120, 40
 KEYS = 80
@@ -89,14 +89,7 @@ class App:
 
     def __init__(self, server: FakeLLMServer, models: list[str], folder: Path) -> None:
         executable = shutil.which("miniagents-tui") or str(Path(sys.executable).parent / "miniagents-tui")
-        env = {
-            "PATH": os.environ["PATH"],
-            "HOME": str(folder),
-            "TERM": "xterm-256color",
-            "COLORTERM": "truecolor",
-            "OPENAI_BASE_URL": server.openai_base_url,
-            "MINIAGENTS_TRANSCRIPTS_DIR": str(folder / "transcripts"),
-        }
+        env = app_environment(folder, server.openai_base_url)
         args = [executable, "--max-retries", "0"]
         for model in models:
             args += ["--model", model]

@@ -11,10 +11,24 @@ import struct
 import subprocess
 import termios
 import time
+from pathlib import Path
 
 import pyte
 
 COLUMNS, LINES = 120, 30
+
+
+def app_environment(home: Path, openai_base_url: str) -> dict[str, str]:
+    """The environment the app gets on the pty: a 256-colour terminal, `home` for its files and
+    transcripts, and an OpenAI-compatible server at `openai_base_url`."""
+    return {
+        "PATH": os.environ["PATH"],
+        "HOME": str(home),
+        "TERM": "xterm-256color",
+        "COLORTERM": "truecolor",
+        "OPENAI_BASE_URL": openai_base_url,
+        "MINIAGENTS_TRANSCRIPTS_DIR": str(home / "transcripts"),
+    }
 
 
 class Terminal:

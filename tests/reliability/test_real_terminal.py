@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.llm_server import Reply
-from tests.fakes.terminal import Terminal
+from tests.fakes.terminal import Terminal, app_environment
 
 HOSTILE = [
     "Safe start ",
@@ -66,14 +66,7 @@ def foreign_escapes(raw: bytes) -> list[bytes]:
 
 @pytest.fixture
 def terminal_app(llm_server, tmp_path):
-    env = {
-        "PATH": os.environ["PATH"],
-        "HOME": str(tmp_path),
-        "TERM": "xterm-256color",
-        "COLORTERM": "truecolor",
-        "OPENAI_BASE_URL": llm_server.openai_base_url,
-        "MINIAGENTS_TRANSCRIPTS_DIR": str(tmp_path / "transcripts"),
-    }
+    env = app_environment(tmp_path, llm_server.openai_base_url)
     terminal = Terminal(
         [sys.executable, "-m", "tui", "--model", "openai:fake", "--max-retries", "0"], env, tmp_path
     )

@@ -75,12 +75,12 @@ async def anthropic_agent(
     """
     sdk = await _ANTHROPIC.aload_sdk()
     api: anthropic.AsyncAnthropic
-    api, api_key = _ANTHROPIC.connect(
+    api, api_key = await _ANTHROPIC.aconnect(
         api_key=api_key,
         base_url=base_url,
         client=client,
         params=params,
-        create=lambda key, url: sdk.AsyncAnthropic(api_key=key, base_url=url, max_retries=0),
+        create=lambda key, url: _warmed(sdk.AsyncAnthropic(api_key=key, base_url=url, max_retries=0)),
     )
     described = [Tool.of(tool) for tool in tools]
     base: dict[str, Any] = {"model": model, "max_tokens": max_tokens, **params}
@@ -148,6 +148,12 @@ async def anthropic_agent(
         idle_timeout=idle_timeout,
         on_retry=on_retry,
     )
+
+
+def _warmed(client: anthropic.AsyncAnthropic) -> anthropic.AsyncAnthropic:
+    """`client` with its messages API imported (the SDK imports it on first use; this runs in a thread)."""
+    _ = client.messages
+    return client
 
 
 def _anthropic_messages(

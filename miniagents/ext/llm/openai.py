@@ -71,12 +71,12 @@ async def openai_agent(
     """
     sdk = await _OPENAI.aload_sdk()
     api: openai.AsyncOpenAI
-    api, api_key = _OPENAI.connect(
+    api, api_key = await _OPENAI.aconnect(
         api_key=api_key,
         base_url=base_url,
         client=client,
         params=params,
-        create=lambda key, url: sdk.AsyncOpenAI(api_key=key, base_url=url, max_retries=0),
+        create=lambda key, url: _warmed(sdk.AsyncOpenAI(api_key=key, base_url=url, max_retries=0)),
     )
     described = [Tool.of(tool) for tool in tools]
     base: dict[str, Any] = {"model": model, **params}
@@ -144,6 +144,12 @@ async def openai_agent(
         idle_timeout=idle_timeout,
         on_retry=on_retry,
     )
+
+
+def _warmed(client: openai.AsyncOpenAI) -> openai.AsyncOpenAI:
+    """`client` with its chat API imported (the SDK imports it on first use; this runs in a thread)."""
+    _ = client.chat.completions
+    return client
 
 
 def _openai_messages(conversation: Sequence[Message], system: str | None) -> list[dict[str, Any]]:

@@ -32,10 +32,10 @@ from miniagents.errors import (
     LLMStreamError,
 )
 from miniagents.ext.llm.base import TRANSIENT_STATUSES, RetryNotice, redact
+from miniagents.ext.llm.shared_client import ashared_resource
 from miniagents.ext.llm.tool_loop import DEFAULT_MAX_TOOL_ROUNDS, areply_in_rounds
 from miniagents.ext.llm.wire import StreamErrorEvent, retry_after_seconds, server_of
 from miniagents.messages import Message, MessagePromise, Token
-from miniagents.miniagents import MiniAgents
 from miniagents.tools import ToolLike
 
 __all__ = ["STOP_REASON", "Provider"]
@@ -101,7 +101,7 @@ class Provider:
                 self.name, f"the {self.sdk_name} package is missing: pip install {self.sdk_name}"
             ) from error
 
-    def connect(
+    async def aconnect(
         self,
         *,
         api_key: str | None,
@@ -113,8 +113,8 @@ class Provider:
         """The client to call (`client`, else the shared one) and the API key in use.
 
         The key and base URL are the ones given, else the environment's. The shared client is made
-        by `create(key, base_url)` once per `MiniAgents` context and closed when the context exits,
-        so connections are reused across calls and nothing is left open afterwards.
+        by `create(key, base_url)` once per `MiniAgents` context (see `ashared_resource`: in a worker
+        thread, closed at the context's exit), so connections are reused across calls.
 
         Raises:
             LLMConfigError: `params` has `stream` (replies always stream), or there is no key (and,
@@ -129,9 +129,9 @@ class Provider:
         base_url = base_url or os.environ.get(self.base_url_env) or None
         if client is not None:
             return client, api_key
-        return self._shared_client(api_key, base_url, create), api_key
+        return await self._ashared_client(api_key, base_url, create), api_key
 
-    def _shared_client(
+    async def _ashared_client(
         self, api_key: str | None, base_url: str | None, create: Callable[[str, str | None], Any]
     ) -> Any:
         if api_key is None and (self.key_needed_with_base_url or base_url is None):
@@ -140,13 +140,7 @@ class Provider:
                 fix += f", or set {self.base_url_env} to a compatible server"
             raise LLMConfigError(self.name, f"no API key. {fix}.")
         key = api_key or "no-key-needed"
-        context = MiniAgents.get_current()
-        resource_key = (self.name, base_url, key)
-        client = context.resources.get(resource_key)
-        if client is None:
-            client = context.resources[resource_key] = create(key, base_url)
-            context.add_exit_callback(client.close)
-        return client
+        return await ashared_resource((self.name, base_url, key), lambda: create(key, base_url))
 
     async def areply(
         self,

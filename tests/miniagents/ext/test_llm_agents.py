@@ -208,15 +208,10 @@ async def test_stalled_stream_ends_at_the_idle_timeout(provider, llm_server):
     _, agent = provider
     llm_server.script(Fail("stall", tokens_before=["waiting"], stall_seconds=10))
     async with MiniAgents():
-        started = time.monotonic()
-        promise = (await agent.fork(idle_timeout=0.3).inquire("hi").aresolve_items())[0]
+        promise = (await agent.fork(idle_timeout=1.0).inquire("hi").aresolve_items())[0]
         partial = await promise.aresolve_partial()
-        elapsed = time.monotonic() - started
     assert partial.text == "waiting" and partial.status == "incomplete"
-    assert (
-        f"no data from 127.0.0.1:{llm_server.port} for 0.3 s, so the reply was ended there" in partial.error
-    )
-    assert elapsed < 10  # the stall lasts 10 s: the idle timeout (0.3 s) ended it, not the server
+    assert f"no data from 127.0.0.1:{llm_server.port} for 1 s, so the reply was ended there" in partial.error
 
 
 async def test_a_server_that_never_answers_is_named_at_the_idle_timeout(provider, llm_server):
@@ -225,9 +220,9 @@ async def test_a_server_that_never_answers_is_named_at_the_idle_timeout(provider
     llm_server.script(Fail("stall", tokens_before=[], stall_seconds=10))
     async with MiniAgents():
         with pytest.raises(LLMIdleTimeoutError) as caught:
-            await agent.fork(idle_timeout=0.3, max_retries=2).inquire("hi")
-    assert str(caught.value).endswith(f": no answer from 127.0.0.1:{llm_server.port} after 0.3 s")
-    assert not caught.value.started and caught.value.seconds == 0.3
+            await agent.fork(idle_timeout=1.0, max_retries=2).inquire("hi")
+    assert str(caught.value).endswith(f": no answer from 127.0.0.1:{llm_server.port} after 1 s")
+    assert not caught.value.started and caught.value.seconds == 1.0
     assert len(llm_server.requests) == 1
 
 

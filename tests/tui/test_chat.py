@@ -450,11 +450,13 @@ async def test_page_up_and_down_in_the_prompt_scroll_the_conversation(tmp_path):
         held = chat_log.scroll_y
         await model.grow(chat_log, pilot, 10, paragraphs)
         assert chat_log.scroll_y == held  # reading back: new text does not pull the view down
+        for _ in range(int(chat_log.max_scroll_y // chat_log.size.height) + 3):
+            await pilot.press("pagedown")  # to the bottom, and a few more presses there
+        await model.grow(chat_log, pilot, 5, paragraphs)
+        await wait_for(lambda: chat_log.scroll_y == chat_log.max_scroll_y, pilot)  # following again
         await pilot.press("escape")
         await wait_for(lambda: len(messages_in(tmp_path / "chat.md")) == 2, pilot)
-        for _ in range(int(chat_log.max_scroll_y // chat_log.size.height) + 2):
-            await pilot.press("pagedown")
-        assert chat_log.scroll_y == chat_log.max_scroll_y
+        await wait_for(lambda: chat_log.scroll_y == chat_log.max_scroll_y, pilot)
         assert app.screen.query_one(PromptInput).text == ""  # the keys never reached the prompt
 
 

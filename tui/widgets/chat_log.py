@@ -38,6 +38,10 @@ class ChatLog(VerticalScroll):
             return
         if pages < 0:
             self.scroll_page_up(animate=False)
+        elif self.scroll_y + self.scrollable_content_region.height >= self.max_scroll_y:
+            # The last page. (Textual's page down would release the anchor even where the view
+            # cannot move, and a reader at the bottom would stop seeing new text.)
+            self.follow()
         else:
             self.scroll_page_down(animate=False)
 

@@ -2,8 +2,14 @@
 
 Each test pins the terminal size, runs in a temporary folder (so paths in the header are stable)
 and, where timing would show, pins the status line. The docstring says what the SVG must show.
+
+`snap_compare` runs the app on an event loop of its own, in asyncio's debug mode under `python -X
+dev` (as CI runs the tests). There, the idle app uses enough CPU that every `pilot.press` waits the
+whole second Textual's `wait_for_idle` allows (a snapshot test took 35-40 s instead of 4 s), so
+`_snap` turns debug mode off first, as `tests/tui/conftest.py` does for the other app tests.
 """
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -30,6 +36,17 @@ def in_tmp(tmp_path, monkeypatch):
     return tmp_path
 
 
+def _snap(snap_compare, app, run_before=None, **options):
+    """`snap_compare(app, ...)` with `run_before` (if any) run after asyncio's debug mode is off."""
+
+    async def quiet_run_before(pilot):
+        asyncio.get_running_loop().set_debug(False)
+        if run_before is not None:
+            await run_before(pilot)
+
+    return snap_compare(app, run_before=quiet_run_before, **options)
+
+
 def _app(name="chat.md"):
     return ChatApp(Settings(tokens_per_second=0), Path("transcripts") / name)
 
@@ -50,7 +67,7 @@ async def _send_and_wait(pilot, text, replies=1):
 def test_empty_chat(snap_compare, in_tmp):
     """An empty chat: header with the model and the transcript path, the status line naming the demo model
     and how to get a real one, the focused prompt, and the footer with the chat's keys."""
-    assert snap_compare(_app(), terminal_size=SIZE)
+    assert _snap(snap_compare, _app(), terminal_size=SIZE)
 
 
 def test_conversation_with_a_code_block(snap_compare, in_tmp):
@@ -60,7 +77,7 @@ def test_conversation_with_a_code_block(snap_compare, in_tmp):
     async def run_before(pilot):
         await _send_and_wait(pilot, "show me some code")
 
-    assert snap_compare(_app(), terminal_size=SIZE, run_before=run_before)
+    assert _snap(snap_compare, _app(), terminal_size=SIZE, run_before=run_before)
 
 
 def test_error_message(snap_compare, in_tmp):
@@ -71,7 +88,7 @@ def test_error_message(snap_compare, in_tmp):
         pilot.app.session.agent = demo_agent.fork(alias="demo", tokens_per_second=0, fail_after_tokens=5)
         await _send_and_wait(pilot, "this will fail")
 
-    assert snap_compare(_app(), terminal_size=SIZE, run_before=run_before)
+    assert _snap(snap_compare, _app(), terminal_size=SIZE, run_before=run_before)
 
 
 def test_interrupted_reply(snap_compare, in_tmp):
@@ -91,7 +108,7 @@ def test_interrupted_reply(snap_compare, in_tmp):
         await wait_for(lambda: len(pilot.app.screen.query(AssistantMessage)) == 1, pilot)
         await pilot.pause(0.2)
 
-    assert snap_compare(_app("story.md"), terminal_size=SIZE, run_before=run_before)
+    assert _snap(snap_compare, _app("story.md"), terminal_size=SIZE, run_before=run_before)
 
 
 def test_transcripts_browser(snap_compare, in_tmp):
@@ -112,7 +129,7 @@ def test_transcripts_browser(snap_compare, in_tmp):
         await wait_for(lambda: pilot.app.screen.query_one(DataTable).row_count == 2, pilot)
         await pilot.pause(0.2)
 
-    assert snap_compare(_app(), terminal_size=SIZE, run_before=run_before)
+    assert _snap(snap_compare, _app(), terminal_size=SIZE, run_before=run_before)
 
 
 def test_command_palette(snap_compare, in_tmp):
@@ -130,7 +147,7 @@ def test_command_palette(snap_compare, in_tmp):
         await wait_for(lambda: commands.option_count == 5 and not commands.has_class("--populating"), pilot)
         await pilot.pause(0.2)
 
-    assert snap_compare(_app(), terminal_size=SIZE, run_before=run_before)
+    assert _snap(snap_compare, _app(), terminal_size=SIZE, run_before=run_before)
 
 
 def _open_palette(app):
@@ -160,7 +177,7 @@ def test_panel_with_two_panes(snap_compare, in_tmp):
         pilot.app.screen.query_one("PromptInput").focus()
         await pilot.pause()
 
-    assert snap_compare(_panel_app("alpha", "beta"), terminal_size=(110, 30), run_before=run_before)
+    assert _snap(snap_compare, _panel_app("alpha", "beta"), terminal_size=(110, 30), run_before=run_before)
 
 
 def test_panel_with_three_panes_one_failing(snap_compare, in_tmp):
@@ -172,8 +189,8 @@ def test_panel_with_three_panes_one_failing(snap_compare, in_tmp):
         _pin_pane_statuses(pilot.app)
         await pilot.pause()
 
-    assert snap_compare(
-        _panel_app("alpha", "failing", "beta"), terminal_size=(130, 30), run_before=run_before
+    assert _snap(
+        snap_compare, _panel_app("alpha", "failing", "beta"), terminal_size=(130, 30), run_before=run_before
     )
 
 

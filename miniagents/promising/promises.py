@@ -12,6 +12,9 @@ from miniagents.promising.errors import PromiseCancelledError, PromiseFinishedEr
 __all__ = ["Promise", "StreamedPromise"]
 
 T = TypeVar("T")
+
+_TURN_SECONDS = 0.005
+"""The longest a producer takes items from its source before letting other tasks run."""
 R = TypeVar("R")
 
 
@@ -102,10 +105,17 @@ class StreamedPromise(Generic[T, R]):
 
     async def _drain(self, source: AsyncIterable[object]) -> None:
         iterator = aiter(source)
+        loop_time = asyncio.get_running_loop().time
         try:
             append = self._produce_item
+            turn_ends = loop_time() + _TURN_SECONDS
             async for item in iterator:
                 append(item)
+                if loop_time() >= turn_ends:
+                    # A source whose data is already there (a fast stream, buffered) never suspends:
+                    # let the rest of the loop run (a UI's keys and frames) before taking more.
+                    await asyncio.sleep(0)
+                    turn_ends = loop_time() + _TURN_SECONDS
         except asyncio.CancelledError:
             self.finish(PromiseCancelledError(f"the producer of this {type(self).__name__} was cancelled"))
             raise

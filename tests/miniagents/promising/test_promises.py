@@ -96,3 +96,26 @@ async def test_source_needs_a_context():
     with pytest.raises(NoActiveContextError, match="PromisingContext"):
         StreamedPromise(gen)
     await gen.aclose()
+
+
+async def test_a_source_that_never_suspends_still_lets_other_tasks_run():
+    """A fast stream whose data is already buffered yields item after item without suspending; the
+    producer gives the loop back every few milliseconds, so a UI's keys are not held up."""
+    other_ran = asyncio.Event()
+    seen_at: list[int] = []
+    limit = 2_000_000
+
+    async def source():
+        for index in range(limit):
+            if other_ran.is_set() and not seen_at:
+                seen_at.append(index)
+            yield index
+
+    async def other():
+        other_ran.set()
+
+    async with PromisingContext() as context:
+        stream = StreamedPromise(source())
+        context.start_soon(other())
+        await stream
+    assert seen_at and seen_at[0] < limit  # the other task ran before the stream ended

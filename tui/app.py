@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import gc
 import importlib
 import signal
 from collections.abc import AsyncGenerator, Callable, Iterable
@@ -70,9 +69,10 @@ class ChatApp(App[int]):
         """The conversation on screen."""
 
     async def on_event(self, event: events.Event) -> None:
-        """Every event passes here first: a key press keeps streaming replies from redrawing for a moment."""
+        """Every event passes here first: a key press holds streaming replies until the key is drawn."""
         if isinstance(event, events.Key):
             self.pacer.note_key()
+            self.call_after_refresh(self.pacer.note_key_drawn)
         await super().on_event(event)
 
     def get_driver_class(self) -> type[Driver]:
@@ -166,14 +166,10 @@ class ChatApp(App[int]):
         self.call_after_refresh(self._warm_up)
 
     def _warm_up(self) -> None:
-        """After the first frame, in the background: import what replies need, then freeze the heap.
+        """After the first frame, import what replies need in a worker thread.
 
         The provider SDKs take about a second to import and `rich.markdown` (with Pygments) a tenth:
-        imported here, in a worker thread, the first reply rarely waits for them. Then `gc.freeze()`
-        moves everything loaded so far (modules, classes, the app's widgets) out of the garbage
-        collector's reach: its full collections scanned all of it, and while a reply streamed, one
-        frame in fifty took 100-150 ms instead of 30 (`tests/benchmarks/terminal_bench.py`). Objects
-        made later are collected as usual.
+        imported here, the first reply rarely waits for them on the event loop.
         """
         self.run_worker(self._awarm_up(), exit_on_error=False)
 
@@ -182,7 +178,6 @@ class ChatApp(App[int]):
         for name in ("rich.markdown", *sorted(provider_sdks(specs))):
             with contextlib.suppress(ImportError):  # a missing SDK is reported when a model needs it
                 await asyncio.to_thread(importlib.import_module, name)
-        gc.freeze()
 
     def _main_screen(self, command_line: bool) -> Screen[None]:
         """The chat, or the panel view when the session has panes."""

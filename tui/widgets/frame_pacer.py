@@ -1,44 +1,100 @@
-"""`FramePacer`: the ticks at which streaming replies redraw, shared by every reply of an app."""
+"""`FramePacer`: the turns at which streaming replies redraw, shared by every reply of an app."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 
-__all__ = ["KEY_QUIET_SECONDS", "TICK_SECONDS", "FramePacer"]
+__all__ = ["KEY_HOLD_SECONDS", "MAX_HOLD_SECONDS", "TICK_SECONDS", "FramePacer"]
 
 TICK_SECONDS = 1 / 30
 """The display tick: at most one streaming reply redraws per tick (a lone reply: 30 times a second)."""
 
-KEY_QUIET_SECONDS = 0.04
-"""After a key press, streaming replies leave the screen alone this long: the frame that shows the
-key is a small one (the prompt), never one that also redraws every streaming reply."""
+KEY_HOLD_SECONDS = 0.25
+"""While keys arrive less than this apart, streaming replies redraw only between them: one reply
+right after each key is on screen. A redraw of the chat costs 20-40 ms on a 120x40 terminal; a key
+that came during one waited for it. After this long without a key, the ticks take over again."""
+
+MAX_HOLD_SECONDS = 0.5
+"""Keys faster than a redraw (a held key repeating) hold streaming replies back at most this long."""
 
 
 class FramePacer:
-    """Hands out the ticks at which streaming replies redraw: one reply per tick, in turn.
+    """Hands out the turns at which streaming replies redraw, one reply per turn.
 
     Tokens that arrive between a reply's turns are drawn together. Replies streaming side by side
-    take turns, so the work of one tick stays small; and no tick falls just after a key press
-    (`note_key`), so a key never waits behind the redraw of a streaming reply.
+    take turns, so the work of one turn stays small. While the user types (`note_key`), turns come
+    only right after a key has been drawn (`note_key_drawn`), so the next key, a typist's 50 ms or
+    more later, finds the screen free: a key never waits behind the redraw of a streaming reply.
     """
 
     def __init__(self) -> None:
         self._last_booked = -1
         self._last_key = -math.inf
+        self._key_gap = math.inf  # between the last two keys
+        self._last_turn = -math.inf
+        self._redraw_seconds = 0.0  # what a stream's redraw took lately: turn -> on screen
+        self._turns_after_keys = 0
+        self._key_drawn: asyncio.Event | None = None
 
     def note_key(self) -> None:
-        """A key was pressed: keep the next `KEY_QUIET_SECONDS` free of stream redraws."""
-        self._last_key = asyncio.get_running_loop().time()
+        """A key was pressed: hold stream redraws until it is drawn."""
+        now = asyncio.get_running_loop().time()
+        self._key_gap = now - self._last_key
+        self._last_key = now
+        self._turns_after_keys = 0
 
-    async def wait_turn(self) -> None:
-        """Sleep until the next tick that no other reply has taken and no key press is near."""
+    def note_key_drawn(self) -> None:
+        """The frame that shows the last key is out: one streaming reply may redraw now.
+
+        Only if that redraw is likely done before the next key comes (judged by the last gap between
+        keys and what redraws took lately); else at the latest after `MAX_HOLD_SECONDS`.
+        """
+        now = asyncio.get_running_loop().time()
+        fits = self._key_gap - (now - self._last_key) > 1.5 * self._redraw_seconds
+        if fits or now - self._last_turn > MAX_HOLD_SECONDS:
+            self._turns_after_keys = 1
+            if self._key_drawn is not None:
+                self._key_drawn.set()
+
+    def note_redrawn(self, turn_started: float) -> None:
+        """A stream's redraw, whose turn began at `turn_started` (loop time), is on screen."""
+        took = asyncio.get_running_loop().time() - turn_started
+        # a slower redraw counts at once, a faster one gradually
+        self._redraw_seconds = max(took, 0.8 * self._redraw_seconds + 0.2 * took)
+
+    def _typing(self, now: float) -> bool:
+        return now < self._last_key + KEY_HOLD_SECONDS
+
+    async def wait_turn(self) -> float:
+        """Wait for this reply's next turn: the next free tick, or, while the user types, a drawn key.
+
+        Returns the loop time the turn began, for `note_redrawn`.
+        """
         loop = asyncio.get_running_loop()
         while True:
             now = loop.time()
-            earliest = max(now, self._last_key + KEY_QUIET_SECONDS)
-            tick = max(math.floor(earliest / TICK_SECONDS) + 1, self._last_booked + 1)
+            if self._typing(now):
+                if self._turns_after_keys:
+                    self._turns_after_keys -= 1
+                    self._last_turn = now
+                    return now
+                await self._await_drawn_key(self._last_key + KEY_HOLD_SECONDS - now)
+                continue
+            tick = max(math.floor(now / TICK_SECONDS) + 1, self._last_booked + 1)
             self._last_booked = tick
             await asyncio.sleep(tick * TICK_SECONDS - now)
-            if loop.time() >= self._last_key + KEY_QUIET_SECONDS:
-                return  # (else a key came while sleeping: take a later tick)
+            now = loop.time()
+            if not self._typing(now):
+                self._last_turn = now
+                return now  # (else a key came while sleeping: wait for it to be drawn)
+
+    async def _await_drawn_key(self, seconds: float) -> None:
+        """Wait for `note_key_drawn` to hand out a turn, or `seconds` (typing stopped: the ticks again)."""
+        if self._key_drawn is None:
+            self._key_drawn = asyncio.Event()
+        self._key_drawn.clear()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._key_drawn.wait()

@@ -118,7 +118,8 @@ class AssistantMessage(Vertical, can_focus=True):
                     await wake.wait()
                     wake.clear()
                     if not finished:
-                        await pacer.wait_turn()
+                        turn = await pacer.wait_turn()
+                        self.call_after_refresh(pacer.note_redrawn, turn)
                 if pending:
                     fragment = "".join(pending)
                     pending.clear()

@@ -1,0 +1,66 @@
+"""`FramePacer`: while the user types, streaming replies redraw only between keys."""
+
+import asyncio
+
+import pytest
+
+from tui.widgets import frame_pacer
+from tui.widgets.frame_pacer import FramePacer
+
+
+@pytest.fixture
+def long_holds(monkeypatch):
+    """Holds far longer than any test step, so only the pacer's rules decide (never the clock)."""
+    monkeypatch.setattr(frame_pacer, "KEY_HOLD_SECONDS", 60.0)
+    monkeypatch.setattr(frame_pacer, "MAX_HOLD_SECONDS", 60.0)
+
+
+async def _let_run() -> None:
+    for _ in range(10):
+        await asyncio.sleep(0)
+
+
+async def test_without_keys_a_reply_gets_the_next_tick():
+    pacer = FramePacer()
+    first = await pacer.wait_turn()
+    second = await pacer.wait_turn()
+    assert second > first  # one turn per tick
+
+
+async def test_a_key_holds_replies_until_it_is_drawn_then_one_reply_redraws(long_holds):
+    pacer = FramePacer()
+    pacer.note_key()
+    waiting = [asyncio.create_task(pacer.wait_turn()) for _ in range(2)]
+    await _let_run()
+    assert not any(task.done() for task in waiting)  # the key is not on screen yet
+
+    pacer.note_key_drawn()
+    await _let_run()
+    assert sum(task.done() for task in waiting) == 1  # one reply per drawn key
+
+    pacer.note_key()
+    pacer.note_key_drawn()
+    await asyncio.wait_for(asyncio.gather(*waiting), 5)
+
+
+async def test_keys_faster_than_a_redraw_give_no_turn_until_the_longest_hold(long_holds, monkeypatch):
+    pacer = FramePacer()
+    pacer.note_redrawn(await pacer.wait_turn() - 0.2)  # a reply just redrew, which took 200 ms
+    pacer.note_key()
+    pacer.note_key()  # the next key came at once: a redraw would have made it wait
+    waiting = asyncio.create_task(pacer.wait_turn())
+    pacer.note_key_drawn()
+    await _let_run()
+    assert not waiting.done()
+
+    monkeypatch.setattr(frame_pacer, "MAX_HOLD_SECONDS", 0.0)  # held long enough: the next key lets it
+    pacer.note_key()
+    pacer.note_key_drawn()
+    await asyncio.wait_for(waiting, 5)
+
+
+async def test_when_typing_stops_replies_redraw_on_the_ticks_again(monkeypatch):
+    monkeypatch.setattr(frame_pacer, "KEY_HOLD_SECONDS", 0.05)
+    pacer = FramePacer()
+    pacer.note_key()  # never drawn (say, a key that changed nothing)
+    await asyncio.wait_for(pacer.wait_turn(), 5)

@@ -1,36 +1,61 @@
-"""Load a user's agent for a pane: `--agent package.module:agent_name`."""
+"""Load a user's code named on the command line: `--agent package.module:name` and `--tools ...`."""
 
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 from miniagents import MiniAgent
+from miniagents.errors import ToolDefinitionError
+from miniagents.tools import Tool, ToolLike
 
-__all__ = ["AgentLoadError", "load_agent"]
+__all__ = ["AgentLoadError", "load_agent", "load_tools"]
 
 
 class AgentLoadError(ValueError):
     """The agent could not be loaded; the message says why and what to give instead."""
 
 
+def _load(option: str, spec: str, what: str) -> Any:
+    """The object `module:name` names (the command line makes the current folder importable first)."""
+    module_name, separator, name = spec.partition(":")
+    if not separator or not module_name or not name:
+        raise AgentLoadError(f"{option} {spec!r}: give it as package.module:{what}")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as error:
+        raise AgentLoadError(f"{option} {spec!r}: cannot import {module_name!r} ({error})") from error
+    found = getattr(module, name, None)
+    if found is None:
+        raise AgentLoadError(f"{option} {spec!r}: {module_name!r} has no {name!r}")
+    return found
+
+
 def load_agent(spec: str) -> MiniAgent:
     """Import `module:name` and return that `MiniAgent`.
-
-    The command line makes the current folder importable first.
 
     Raises:
         AgentLoadError: the spec is malformed, the module or name is missing, or it is not an agent.
     """
-    module_name, separator, name = spec.partition(":")
-    if not separator or not module_name or not name:
-        raise AgentLoadError(f"--agent {spec!r}: give it as package.module:agent_name")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as error:
-        raise AgentLoadError(f"--agent {spec!r}: cannot import {module_name!r} ({error})") from error
-    agent = getattr(module, name, None)
-    if agent is None:
-        raise AgentLoadError(f"--agent {spec!r}: {module_name!r} has no {name!r}")
+    agent = _load("--agent", spec, "agent_name")
     if not isinstance(agent, MiniAgent):
+        name = spec.partition(":")[2]
         raise AgentLoadError(f"--agent {spec!r}: {name!r} is a {type(agent).__name__}, not a @miniagent")
     return agent
+
+
+def load_tools(spec: str) -> list[ToolLike]:
+    """Import `module:name`: a tool (a typed function or a `@miniagent`) or a list of them.
+
+    Raises:
+        AgentLoadError: the spec is malformed, the module or name is missing, or something named
+            cannot be a tool (the message says why).
+    """
+    found = _load("--tools", spec, "tool_name")
+    tools: list[ToolLike] = list(found) if isinstance(found, list | tuple) else [found]
+    for tool in tools:
+        try:
+            Tool.of(tool)
+        except ToolDefinitionError as error:
+            raise AgentLoadError(f"--tools {spec!r}: {error}") from error
+    return tools

@@ -17,7 +17,7 @@ from miniagents.files import make_private_folders
 from miniagents.transcript_folder import new_transcript_path
 from miniagents.transcript_format import TranscriptFormatError, read_transcript_file
 from tui import __version__
-from tui.agent_loader import AgentLoadError, load_agent
+from tui.agent_loader import AgentLoadError, load_agent, load_tools
 from tui.config import DEFAULT_DEMO_SPEED, KNOWN_MODELS, MAX_PANES, ConfigError, Settings, build_agent
 
 __all__ = ["main", "run"]
@@ -66,6 +66,14 @@ def _parser() -> argparse.ArgumentParser:
         metavar="MODULE:NAME",
         help="a @miniagent of yours (package.module:agent_name), in its own pane; repeatable",
     )
+    parser.add_argument(
+        "--tools",
+        action="append",
+        default=[],
+        metavar="MODULE:NAME",
+        help="tools the models may call: a typed function, a @miniagent or a list of them"
+        " (package.module:name); repeatable",
+    )
     parser.add_argument("--system", help="a system prompt for the assistant (saved in the transcript)")
     parser.add_argument(
         "--transcripts-dir", type=Path, help="where conversations are saved (default: ./transcripts)"
@@ -108,15 +116,18 @@ def run(argv: list[str] | None = None) -> int:
     settings = Settings(
         models=args.model,
         agents=args.agent,
+        tools=args.tools,
         system=args.system,
         transcripts_dir=transcripts_dir,
         max_retries=args.max_retries,
         idle_timeout=args.idle_timeout,
         tokens_per_second=args.demo_speed,
     )
-    if settings.agents and str(Path.cwd()) not in sys.path:
-        sys.path.insert(0, str(Path.cwd()))  # `--agent` modules are found in the current folder
+    if (settings.agents or settings.tools) and str(Path.cwd()) not in sys.path:
+        sys.path.insert(0, str(Path.cwd()))  # `--agent` and `--tools` modules are found in the current folder
     try:
+        for spec in settings.tools:
+            load_tools(spec)
         for spec in settings.models:
             build_agent(spec, settings)
         for spec in settings.agents:

@@ -18,6 +18,7 @@ from miniagents.ext.llm.base import (
     DEFAULT_OPENAI_MODEL,
 )
 from miniagents.ext.llm.demo import DEFAULT_DEMO_SPEED
+from tui.agent_loader import load_tools
 
 __all__ = [
     "DEFAULT_DEMO_SPEED",
@@ -57,6 +58,8 @@ class Settings:
     models: list[str] = field(default_factory=list)
     agents: list[str] = field(default_factory=list)
     """`package.module:agent_name` specs of user-defined agents, each in its own pane."""
+    tools: list[str] = field(default_factory=list)
+    """`package.module:name` specs of tools (functions, agents or lists of them) every model may call."""
     system: str | None = None
     transcripts_dir: Path = Path("transcripts")
     max_retries: int = DEFAULT_MAX_RETRIES
@@ -129,15 +132,19 @@ def provider_sdks(specs: Iterable[str]) -> set[str]:
 def build_agent(spec: str, settings: Settings) -> MiniAgent:
     """Turn `demo`, `openai:<model>` or `anthropic:<model>` into a configured agent.
 
+    The agent may call the tools `settings.tools` names (all but `local`: a model that small
+    cannot call tools).
+
     Raises:
         ConfigError: the spec names no known provider.
     """
     provider, _, model = spec.partition(":")
-    common = {"max_retries": settings.max_retries, "idle_timeout": settings.idle_timeout}
+    tools = [tool for tools_spec in settings.tools for tool in load_tools(tools_spec)]
+    common = {"max_retries": settings.max_retries, "idle_timeout": settings.idle_timeout, "tools": tools}
     if provider == "demo" and not model:
         from miniagents.ext.llm.demo import demo_agent
 
-        return demo_agent.fork(alias="demo", tokens_per_second=settings.tokens_per_second)
+        return demo_agent.fork(alias="demo", tokens_per_second=settings.tokens_per_second, tools=tools)
     if provider == "local" and not model:
         try:
             from miniagents.ext.llm.local import local_agent

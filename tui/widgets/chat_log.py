@@ -12,6 +12,7 @@ from textual.widgets import Static
 from miniagents import Message
 from tui.sanitize import visible
 from tui.widgets.message_views import AssistantMessage, UserMessage
+from tui.widgets.tool_message import ToolMessage, calls_by_id, result_call_text
 
 __all__ = ["ChatLog"]
 
@@ -68,16 +69,28 @@ class ChatLog(VerticalScroll):
         await self._add(widget)
         return widget
 
+    async def add_tool_result(self, call: str) -> ToolMessage:
+        """Append an empty tool result for the call `call` (`name(arguments)`), ready to stream."""
+        widget = ToolMessage(call)
+        await self._add(widget)
+        return widget
+
     async def add_saved(self, messages: Iterable[Message], default_name: str = "assistant") -> None:
         """Show saved messages, all mounted in one go (for a reopened conversation)."""
         widgets: list[UserMessage | AssistantMessage] = []
+        calls: dict[str, str] = {}
         for message in messages:
-            if getattr(message, "role", None) == "user":
+            role = getattr(message, "role", None)
+            if role == "user":
                 widgets.append(UserMessage(message.text))
+            elif role == "tool":
+                widgets.append(ToolMessage(result_call_text(message.model_dump(), calls), message))
             else:
-                widgets.append(
-                    AssistantMessage(str(getattr(message, "agent", None) or default_name), message)
-                )
+                widget = AssistantMessage(str(getattr(message, "agent", None) or default_name), message)
+                if called := calls_by_id(message):
+                    calls.update(called)
+                    widget.show_calls(list(called.values()))
+                widgets.append(widget)
         if widgets:
             await self.mount_all(widgets)
 

@@ -21,6 +21,7 @@ from tui.widgets.chat_log import ChatLog
 from tui.widgets.frame_pacer import FramePacer
 from tui.widgets.status_line import StatusLine
 from tui.widgets.stream_stats import PROGRESS_SECONDS, StreamProgress
+from tui.widgets.tool_message import calls_by_id, result_call_text
 
 __all__ = ["ConversationView"]
 
@@ -96,17 +97,26 @@ class ConversationView(Vertical):
         self.set_status("waiting for the first token…")
         ticker = self.set_interval(PROGRESS_SECONDS, lambda: self._show_progress(progress))
         messages: list[Message] = []
+        calls: dict[str, str] = {}  # the tool calls asked for so far, by id, as their blocks show them
         try:
             async for promise in reply:
                 if self._stopped:
                     promise.cancel()  # a reply of several messages: the later ones are stopped too
-                name = str(promise.metadata_so_far.get("agent") or self.agent_name)
-                block = await self.chat_log.add_assistant(name)
+                metadata = promise.metadata_so_far
+                if metadata.get("role") == "tool":
+                    block = await self.chat_log.add_tool_result(result_call_text(metadata, calls))
+                else:
+                    name = str(metadata.get("agent") or self.agent_name)
+                    block = await self.chat_log.add_assistant(name)
                 self._streaming = promise
                 try:
-                    messages.append(await block.stream(promise, self.pacer, progress))
+                    message = await block.stream(promise, self.pacer, progress)
                 finally:
                     self._streaming = None
+                messages.append(message)
+                if called := calls_by_id(message):
+                    calls.update(called)
+                    block.show_calls(list(called.values()))
         except Exception as error:  # shown to the person; the conversation goes on
             hint = (
                 " (wait longer with --idle-timeout SECONDS)" if isinstance(error, LLMIdleTimeoutError) else ""

@@ -82,6 +82,7 @@ class AssistantMessage(Vertical, can_focus=True):
         """Make an empty reply to stream into, or one that shows a saved `message` when mounted."""
         super().__init__()
         self._name = name
+        self._title = name
         self._saved = message
         self.body = ReplyBody(visible(message.text) if message is not None else "")
         """The rendered Markdown."""
@@ -91,8 +92,18 @@ class AssistantMessage(Vertical, can_focus=True):
     def on_key(self, event: events.Key) -> None:  # noqa: D102
         send_typing_to_prompt(self, event)
 
+    def title_text(self) -> str:
+        """The title: who wrote the reply (and which tools it called, once it has)."""
+        return self._title
+
+    def show_calls(self, calls: list[str]) -> None:
+        """Say in the title that this message asked for the tools `calls` (their results follow it)."""
+        self._title = f"{self._name} · calls {', '.join(calls)}"
+        for title in self.query(".title").results(Static):
+            title.update(Text(visible(self.title_text())))
+
     def compose(self) -> ComposeResult:  # noqa: D102
-        yield Static(Text(visible(self._name)), classes="title")
+        yield Static(Text(visible(self.title_text())), classes="title")
         yield self.body
         status = getattr(self._saved, "status", None)
         if status in STATUS_WORDS:

@@ -1,0 +1,34 @@
+"""Tools for the chat tests, loaded the way a user would: `--tools tests.tui.chat_tools:NAME`."""
+
+import asyncio
+
+from miniagents import InteractionContext, miniagent
+
+
+def weather(city: str) -> str:
+    """Current weather for a city."""
+    return f"18°C and sunny in {city}"
+
+
+def broken_gauge(city: str) -> str:
+    """A gauge that always fails."""
+    raise RuntimeError(f"the gauge in {city} is broken")
+
+
+NARRATOR_LINES: asyncio.Queue[str | None] = asyncio.Queue()
+"""What `narrator` writes next: the test feeds it line by line (`None` ends its reply)."""
+
+
+@miniagent
+async def narrator(ctx: InteractionContext, topic: str) -> None:
+    """Tell a story about a topic, as the test feeds it."""
+
+    async def lines():
+        while (line := await NARRATOR_LINES.get()) is not None:
+            yield line
+
+    ctx.reply_tokens(lines(), role="assistant")
+
+
+tools = [weather, broken_gauge]
+not_a_tool = 42

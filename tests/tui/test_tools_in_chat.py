@@ -1,0 +1,82 @@
+"""Tools in the chat: `--tools`, the blocks that show each call while it runs, and the transcript."""
+
+import pytest
+
+from tests.tui import chat_tools
+from tests.tui.helpers import messages_in, send, wait_for
+from tui.app import ChatApp
+from tui.cli import run
+from tui.config import Settings
+from tui.screens.chat import ChatScreen
+from tui.widgets.tool_message import ToolMessage
+
+
+def _titles(app) -> list[str]:
+    return [block.title_text() for block in app.screen.query(ToolMessage)]
+
+
+async def test_a_function_tool_is_called_and_shown_with_its_arguments_and_result(tmp_path):
+    path = tmp_path / "chat.md"
+    settings = Settings(tokens_per_second=0, tools=["tests.tui.chat_tools:tools"])
+    app = ChatApp(settings, path)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await send(pilot, "weather in Paris?")
+        await wait_for(lambda: len(messages_in(path)) == 4, pilot)  # prompt, call, result, answer
+        (block,) = app.screen.query(ToolMessage)
+        assert block.title_text().startswith('⚙ weather({"city": "Paris"}) · done in ')
+        assert block.text == "18°C and sunny in Paris"
+        assert "calls weather" in str(app.screen.query(".title").first().render())
+    assert [message.role for message in messages_in(path)] == ["user", "assistant", "tool", "assistant"]
+
+    reopened = ChatApp(Settings(tokens_per_second=0), path)  # without --tools: the chat still opens
+    async with reopened.run_test(size=(110, 40)) as pilot:
+        await wait_for(lambda: len(reopened.screen.query(ToolMessage)) == 1, pilot)
+        assert _titles(reopened) == ['⚙ weather({"city": "Paris"}) · done']
+
+
+async def test_a_tool_that_raises_is_shown_as_an_error_and_the_chat_goes_on(tmp_path):
+    path = tmp_path / "chat.md"
+    app = ChatApp(Settings(tokens_per_second=0, tools=["tests.tui.chat_tools:tools"]), path)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await send(pilot, "is the broken gauge in Oslo fine?")
+        await wait_for(lambda: any("error" in title for title in _titles(app)), pilot)
+        (block,) = app.screen.query(ToolMessage)
+        assert block.has_class("-error")
+        assert "RuntimeError: the gauge in Oslo is broken" in block.text
+        await wait_for(lambda: isinstance(app.screen, ChatScreen) and not app.screen.streaming, pilot)
+        await send(pilot, "weather in Rome?")
+        await wait_for(lambda: len(app.screen.query(ToolMessage)) == 2, pilot)
+
+
+async def test_an_agent_tool_streams_inside_its_block_and_esc_stops_it(tmp_path):
+    path = tmp_path / "chat.md"
+    app = ChatApp(Settings(tokens_per_second=0, tools=["tests.tui.chat_tools:narrator"]), path)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await send(pilot, "the narrator on foxes")
+        await wait_for(lambda: bool(app.screen.query(ToolMessage)), pilot)
+        block = app.screen.query_one(ToolMessage)
+        chat_tools.NARRATOR_LINES.put_nowait("Once upon a time ")
+        await wait_for(lambda: block.text == "Once upon a time ", pilot)
+        assert block.title_text().endswith("· running…")  # its text shows while it is written
+        chat_tools.NARRATOR_LINES.put_nowait("a fox ")
+        await wait_for(lambda: block.text == "Once upon a time a fox ", pilot)
+        await pilot.press("escape")
+        await wait_for(lambda: block.title_text().endswith("· stopped"), pilot)
+        await wait_for(lambda: len(messages_in(path)) == 3, pilot)
+    saved = messages_in(path)[-1]
+    assert saved.role == "tool" and saved.status == "interrupted" and saved.text == "Once upon a time a fox "
+
+
+@pytest.mark.parametrize(
+    ("spec", "said"),
+    [
+        ("tests.tui.chat_tools", "give it as package.module:tool_name"),
+        ("tests.tui.no_such_module:tools", "cannot import 'tests.tui.no_such_module'"),
+        ("tests.tui.chat_tools:missing", "'tests.tui.chat_tools' has no 'missing'"),
+        ("tests.tui.chat_tools:not_a_tool", "--tools 'tests.tui.chat_tools:not_a_tool': "),
+    ],
+)
+def test_a_bad_tools_option_exits_with_one_line_saying_what_to_give(spec, said, capsys, tmp_path):
+    assert run(["--tools", spec, "--transcripts-dir", str(tmp_path)]) == 2
+    error = capsys.readouterr().err
+    assert said in error and error.count("\n") == 1

@@ -1,0 +1,95 @@
+"""`ToolMessage`: a tool's result in a reply, under a title that says what was called and how it went."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from rich.text import Text
+from textual.widgets import Static
+
+from miniagents import INTERRUPTED, Message, MessagePromise
+from miniagents.ext.llm.tool_loop import arguments_json
+from tui.sanitize import visible
+from tui.widgets.frame_pacer import FramePacer
+from tui.widgets.message_views import AssistantMessage
+from tui.widgets.stream_stats import StreamProgress
+
+__all__ = ["ARGUMENTS_SHOWN", "ToolMessage", "call_text", "calls_by_id", "result_call_text"]
+
+ARGUMENTS_SHOWN = 60
+"""How many characters of a call's arguments its title shows (the transcript keeps them whole)."""
+
+
+def call_text(name: str, arguments: Any) -> str:
+    """`name(arguments)`, the arguments as JSON, shortened to `ARGUMENTS_SHOWN` characters."""
+    shown = arguments_json(arguments) if arguments is not None else ""
+    if len(shown) > ARGUMENTS_SHOWN:
+        shown = shown[: ARGUMENTS_SHOWN - 1] + "…"
+    return f"{name}({shown})"
+
+
+def calls_by_id(message: Message) -> dict[str, str]:
+    """The calls a model's message asks for, as `call_text`, by call id."""
+    calls = getattr(message, "tool_calls", None) or ()
+    return {
+        str(getattr(call, "id", "")): call_text(
+            str(getattr(call, "name", "")), getattr(call, "arguments", None)
+        )
+        for call in calls
+    }
+
+
+class ToolMessage(AssistantMessage):
+    """A tool's result: `⚙ name(arguments) · state`, then what the tool returned, streamed as it comes.
+
+    A tool that is an agent streams its reply here while it writes it. The state is running, done
+    (with the time it took), error (the model is told too) or stopped.
+    """
+
+    DEFAULT_CSS = """
+    ToolMessage { margin: 0 8 0 3; border-left: wide $accent; }
+    ToolMessage > .title { color: $accent; }
+    ToolMessage.-error > .title { color: $error; }
+    """
+
+    def __init__(self, call: str, message: Message | None = None) -> None:
+        """A block for the call `call` (as `call_text` gives it), empty or showing a saved result."""
+        super().__init__(call, message)
+        self.call = call
+        self._state = "running…" if message is None else _final_state(message)
+        self.set_class(self._state == "error", "-error")
+
+    def title_text(self) -> str:
+        """The title as shown now."""
+        return f"⚙ {self.call} · {self._state}"
+
+    async def stream(self, promise: MessagePromise, pacer: FramePacer, progress: StreamProgress) -> Message:
+        """Stream the result (see `AssistantMessage.stream`), with the state in the title."""
+        started = time.perf_counter()
+        self._show_state("running…")
+        message = await super().stream(promise, pacer, progress)
+        state = _final_state(message)
+        self._show_state(f"done in {time.perf_counter() - started:.1f} s" if state == "done" else state)
+        return message
+
+    def _show_state(self, state: str) -> None:
+        self._state = state
+        self.set_class(state == "error", "-error")
+        for title in self.query(".title").results(Static):
+            title.update(Text(visible(self.title_text())))
+
+
+def _final_state(message: Message) -> str:
+    """How a tool's run ended, as its title says: done, error, stopped (by the user) or broke off."""
+    status = getattr(message, "status", None)
+    if status is not None:
+        return "stopped" if status == INTERRUPTED else "broke off"
+    return "error" if getattr(message, "is_error", False) else "done"
+
+
+def result_call_text(metadata: Mapping[str, Any], calls: Mapping[str, str]) -> str:
+    """The call a tool result (with this metadata) answers: from the model's calls, else the tool's name."""
+    call_id = str(metadata.get("tool_call_id") or "")
+    return calls.get(call_id) or call_text(str(metadata.get("tool_name") or "tool"), None)

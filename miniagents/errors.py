@@ -20,6 +20,7 @@ Exception
 │   │   ├── LLMStreamError             the reply stream broke after it had started
 │   │   ├── LLMIdleTimeoutError        the reply stream went silent for longer than the idle timeout
 │   │   └── ToolRoundsError            the model kept calling tools past `max_tool_rounds`
+│   ├── ToolTimeoutError               a tool call took longer than its `tool_timeout` (also a `TimeoutError`)
 │   └── TranscriptError                a Markdown transcript could not be used
 │       ├── TranscriptWriteError       saving failed (also an `OSError`); nothing in memory is lost
 │       ├── TranscriptFormatError      the file is not a transcript at all (also a `ValueError`)
@@ -60,6 +61,7 @@ __all__ = [
     "StopLoop",
     "ToolDefinitionError",
     "ToolRoundsError",
+    "ToolTimeoutError",
     "TranscriptError",
     "TranscriptFormatError",
     "TranscriptWriteError",
@@ -143,6 +145,10 @@ class LLMIdleTimeoutError(LLMError):
 
 class ToolRoundsError(LLMError):
     """The model asked for tools in more consecutive rounds than `max_tool_rounds` allows."""
+
+
+class ToolTimeoutError(MiniAgentsError, TimeoutError):
+    """A tool call took longer than the `tool_timeout` it was given, and was stopped."""
 
 
 class TranscriptError(MiniAgentsError):

@@ -21,17 +21,22 @@ import json
 import re
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeAlias, get_type_hints
+from typing import Any, TypeAlias, TypeVar, get_type_hints
 
 import pydantic
 from pydantic_core import to_jsonable_python
 
 from miniagents.agents import InteractionContext, MiniAgent, author_fields, current_agent_path
-from miniagents.errors import ToolDefinitionError
-from miniagents.messages import MessagePromise, Token
+from miniagents.errors import ToolDefinitionError, ToolTimeoutError
+from miniagents.messages import MessagePromise, MessageSequencePromise, Token
 from miniagents.promising.frozen import Frozen
 
-__all__ = ["Tool", "ToolLike", "plain", "start_tool_call", "tools_by_name"]
+__all__ = ["DEFAULT_TOOL_TIMEOUT", "Tool", "ToolLike", "plain", "start_tool_call", "tools_by_name"]
+
+_T = TypeVar("_T")
+
+DEFAULT_TOOL_TIMEOUT: float | None = None
+"""How long a tool call may take by default: no limit (an agent given as a tool may work for long)."""
 
 ToolLike: TypeAlias = "Tool | MiniAgent | Callable[..., Any]"
 """What `tools=` accepts: a `Tool`, a `MiniAgent`, or a plain function (sync or async)."""
@@ -124,10 +129,13 @@ def tools_by_name(tools: Iterable[ToolLike]) -> dict[str, Tool]:
     return described
 
 
-def start_tool_call(call: Any, tools: Mapping[str, Tool]) -> MessagePromise:
+def start_tool_call(
+    call: Any, tools: Mapping[str, Tool], *, timeout: float | None = DEFAULT_TOOL_TIMEOUT
+) -> MessagePromise:
     """Start the call a model asked for (with `id`, `name`, `arguments`); return its result message.
 
     The tool runs as an agent called by the current one, so its messages carry an `agent_path`.
+    After `timeout` seconds (None: no limit) it is stopped, and the result says so, as an error.
     """
     name = str(getattr(call, "name", ""))
     metadata = {
@@ -138,12 +146,13 @@ def start_tool_call(call: Any, tools: Mapping[str, Tool]) -> MessagePromise:
         **author_fields((*current_agent_path(), name)),
     }
     return MessagePromise(
-        tokens=_result_tokens(tools.get(name), name, getattr(call, "arguments", None), tools), **metadata
+        tokens=_result_tokens(tools.get(name), name, getattr(call, "arguments", None), tools, timeout),
+        **metadata,
     )
 
 
 async def _result_tokens(
-    tool: Tool | None, name: str, arguments: Any, tools: Mapping[str, Tool]
+    tool: Tool | None, name: str, arguments: Any, tools: Mapping[str, Tool], seconds: float | None
 ) -> AsyncIterator[Token]:
     if tool is None:
         yield f"there is no tool named {name!r}; the tools are: {', '.join(tools) or 'none'}"
@@ -157,20 +166,44 @@ async def _result_tokens(
         return
     written = False
     reply = tool.agent.inquire(None, **kwargs)
+    deadline = None if seconds is None else asyncio.get_running_loop().time() + seconds
     try:
-        async for message in reply:
+        # Each wait is bounded by the deadline on its own (never a timeout around a `yield`).
+        messages = aiter(reply)
+        while (message := await _next_before(messages, deadline)) is not None:
             if written:
                 yield "\n\n"
-            async for token in message:
+            tokens = aiter(message)
+            while (token := await _next_before(tokens, deadline)) is not None:
                 written = True
                 yield token
     except asyncio.CancelledError:
-        reply.cancel()  # the result was stopped: so is the tool
+        _stop(reply)  # the result was stopped: so is the tool
         raise
     except Exception as error:  # the model hears about it and can recover
+        if isinstance(error, TimeoutError) and deadline is not None:
+            _stop(reply)
+            error = ToolTimeoutError(f"{name!r} took longer than {seconds:g} s, so it was stopped")
         separator = "\n\n" if written else ""
         yield f"{separator}{type(error).__name__}: {error}"
         yield {"is_error": True}
+
+
+def _stop(reply: MessageSequencePromise) -> None:
+    """Stop a tool's work: its agent and the messages it started (which may outlive the agent)."""
+    reply.cancel()
+    for message in reply.items_so_far:
+        message.cancel()
+
+
+async def _next_before(items: AsyncIterator[_T], deadline: float | None) -> _T | None:
+    """The next of `items` (None at their end), waited for until `deadline` (loop time) at most.
+
+    Raises:
+        TimeoutError: the deadline passed first.
+    """
+    async with asyncio.timeout_at(deadline):
+        return await anext(items, None)
 
 
 def _function_agent(function: Callable[..., Any]) -> MiniAgent:

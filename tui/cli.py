@@ -18,7 +18,15 @@ from miniagents.transcript_folder import new_transcript_path
 from miniagents.transcript_format import TranscriptFormatError, read_transcript_file
 from tui import __version__
 from tui.agent_loader import AgentLoadError, load_agent, load_tools
-from tui.config import DEFAULT_DEMO_SPEED, KNOWN_MODELS, MAX_PANES, ConfigError, Settings, build_agent
+from tui.config import (
+    DEFAULT_DEMO_SPEED,
+    DEFAULT_TOOL_TIMEOUT,
+    KNOWN_MODELS,
+    MAX_PANES,
+    ConfigError,
+    Settings,
+    build_agent,
+)
 
 __all__ = ["main", "run"]
 
@@ -74,6 +82,12 @@ def _parser() -> argparse.ArgumentParser:
         help="tools the models may call: a typed function, a @miniagent or a list of them"
         " (package.module:name); repeatable",
     )
+    parser.add_argument(
+        "--tool-timeout",
+        type=_positive(float, False, "give a number of seconds above 0"),
+        default=DEFAULT_TOOL_TIMEOUT,
+        help="seconds a tool call may take before it is stopped (default: %(default)s)",
+    )
     parser.add_argument("--system", help="a system prompt for the assistant (saved in the transcript)")
     parser.add_argument(
         "--transcripts-dir", type=Path, help="where conversations are saved (default: ./transcripts)"
@@ -117,6 +131,7 @@ def run(argv: list[str] | None = None) -> int:
         models=args.model,
         agents=args.agent,
         tools=args.tools,
+        tool_timeout=args.tool_timeout,
         system=args.system,
         transcripts_dir=transcripts_dir,
         max_retries=args.max_retries,

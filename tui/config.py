@@ -22,6 +22,7 @@ from tui.agent_loader import load_tools
 
 __all__ = [
     "DEFAULT_DEMO_SPEED",
+    "DEFAULT_TOOL_TIMEOUT",
     "KNOWN_MODELS",
     "MAX_PANES",
     "ConfigError",
@@ -33,6 +34,9 @@ __all__ = [
     "local_model_installed",
 ]
 
+
+DEFAULT_TOOL_TIMEOUT = 120.0
+"""How long a tool call may take in the chat before it is stopped (`--tool-timeout`)."""
 
 KNOWN_MODELS = (
     "demo",
@@ -60,6 +64,8 @@ class Settings:
     """`package.module:agent_name` specs of user-defined agents, each in its own pane."""
     tools: list[str] = field(default_factory=list)
     """`package.module:name` specs of tools (functions, agents or lists of them) every model may call."""
+    tool_timeout: float = DEFAULT_TOOL_TIMEOUT
+    """Seconds a tool call may take before it is stopped (its result then says so, as an error)."""
     system: str | None = None
     transcripts_dir: Path = Path("transcripts")
     max_retries: int = DEFAULT_MAX_RETRIES
@@ -140,11 +146,12 @@ def build_agent(spec: str, settings: Settings) -> MiniAgent:
     """
     provider, _, model = spec.partition(":")
     tools = [tool for tools_spec in settings.tools for tool in load_tools(tools_spec)]
-    common = {"max_retries": settings.max_retries, "idle_timeout": settings.idle_timeout, "tools": tools}
+    with_tools = {"tools": tools, "tool_timeout": settings.tool_timeout}
+    common = {"max_retries": settings.max_retries, "idle_timeout": settings.idle_timeout, **with_tools}
     if provider == "demo" and not model:
         from miniagents.ext.llm.demo import demo_agent
 
-        return demo_agent.fork(alias="demo", tokens_per_second=settings.tokens_per_second, tools=tools)
+        return demo_agent.fork(alias="demo", tokens_per_second=settings.tokens_per_second, **with_tools)
     if provider == "local" and not model:
         try:
             from miniagents.ext.llm.local import local_agent

@@ -15,6 +15,12 @@ def broken_gauge(city: str) -> str:
     raise RuntimeError(f"the gauge in {city} is broken")
 
 
+async def stuck_sensor(city: str) -> str:
+    """A sensor that never answers."""
+    await asyncio.Event().wait()
+    return "never"
+
+
 NARRATOR_LINES: asyncio.Queue[str | None] = asyncio.Queue()
 """What `narrator` writes next: the test feeds it line by line (`None` ends its reply)."""
 
@@ -30,5 +36,5 @@ async def narrator(ctx: InteractionContext, topic: str) -> None:
     ctx.reply_tokens(lines(), role="assistant")
 
 
-tools = [weather, broken_gauge]
+tools = [weather, broken_gauge, stuck_sensor]
 not_a_tool = 42

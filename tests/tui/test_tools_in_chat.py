@@ -23,7 +23,9 @@ async def test_a_function_tool_is_called_and_shown_with_its_arguments_and_result
         await send(pilot, "weather in Paris?")
         await wait_for(lambda: len(messages_in(path)) == 4, pilot)  # prompt, call, result, answer
         (block,) = app.screen.query(ToolMessage)
-        assert block.title_text().startswith('⚙ weather({"city": "Paris"}) · done in ')
+        await wait_for(
+            lambda: block.title_text().startswith('⚙ weather({"city": "Paris"}) · done in '), pilot
+        )
         assert block.text == "18°C and sunny in Paris"
         assert "calls weather" in str(app.screen.query(".title").first().render())
     assert [message.role for message in messages_in(path)] == ["user", "assistant", "tool", "assistant"]
@@ -46,6 +48,18 @@ async def test_a_tool_that_raises_is_shown_as_an_error_and_the_chat_goes_on(tmp_
         await wait_for(lambda: isinstance(app.screen, ChatScreen) and not app.screen.streaming, pilot)
         await send(pilot, "weather in Rome?")
         await wait_for(lambda: len(app.screen.query(ToolMessage)) == 2, pilot)
+
+
+async def test_a_tool_that_never_returns_is_stopped_at_the_tool_timeout(tmp_path):
+    path = tmp_path / "chat.md"
+    settings = Settings(tokens_per_second=0, tools=["tests.tui.chat_tools:tools"], tool_timeout=0.3)
+    app = ChatApp(settings, path)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await send(pilot, "read the stuck sensor in Oslo")
+        await wait_for(lambda: len(messages_in(path)) == 4, pilot)
+        (block,) = app.screen.query(ToolMessage)
+        await wait_for(lambda: block.title_text() == '⚙ stuck_sensor({"city": "Oslo"}) · error', pilot)
+        assert block.text == "ToolTimeoutError: 'stuck_sensor' took longer than 0.3 s, so it was stopped"
 
 
 async def test_an_agent_tool_streams_inside_its_block_and_esc_stops_it(tmp_path):

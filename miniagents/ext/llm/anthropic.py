@@ -16,7 +16,7 @@ from miniagents.ext.llm.base import (
     model_text,
 )
 from miniagents.ext.llm.provider import STOP_REASON, Provider
-from miniagents.ext.llm.tool_loop import DEFAULT_MAX_TOOL_ROUNDS, parse_tool_call
+from miniagents.ext.llm.tool_loop import DEFAULT_MAX_TOOL_ROUNDS, DEFAULT_TOOL_TIMEOUT, parse_tool_call
 from miniagents.ext.llm.wire import server_sent_events
 from miniagents.messages import Message, Token
 from miniagents.tools import Tool, ToolLike, plain
@@ -47,6 +47,7 @@ async def anthropic_agent(
     client: anthropic.AsyncAnthropic | None = None,
     tools: Sequence[ToolLike] = (),
     max_tool_rounds: int = DEFAULT_MAX_TOOL_ROUNDS,
+    tool_timeout: float | None = DEFAULT_TOOL_TIMEOUT,
     **params: Any,
 ) -> None:
     """Reply with an assistant message streamed from the messages API.
@@ -71,6 +72,8 @@ async def anthropic_agent(
         client: an `anthropic.AsyncAnthropic` to use instead of the shared one.
         tools: functions and agents the model may call (see `miniagents.tools`).
         max_tool_rounds: the most rounds of tool calls in one reply.
+        tool_timeout: seconds a tool call may take before it is stopped with an error result
+            (None: no limit).
         **params: any other messages-API parameter, passed through.
     """
     sdk = await _ANTHROPIC.aload_sdk()
@@ -141,6 +144,7 @@ async def anthropic_agent(
         attempt_for,
         tools=described,
         max_tool_rounds=max_tool_rounds,
+        tool_timeout=tool_timeout,
         api_key=api_key,
         client=api,
         model=model,

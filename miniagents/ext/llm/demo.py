@@ -16,7 +16,7 @@ from typing import Any
 from miniagents.agents import InteractionContext, author_fields, miniagent
 from miniagents.errors import LLMStreamError
 from miniagents.ext.llm.base import chat_turns
-from miniagents.ext.llm.tool_loop import DEFAULT_MAX_TOOL_ROUNDS, areply_in_rounds
+from miniagents.ext.llm.tool_loop import DEFAULT_MAX_TOOL_ROUNDS, DEFAULT_TOOL_TIMEOUT, areply_in_rounds
 from miniagents.messages import Message, MessagePromise
 from miniagents.tools import Tool, ToolLike
 
@@ -81,6 +81,7 @@ async def demo_agent(
     first_token_delay: float = 0.0,
     tools: Sequence[ToolLike] = (),
     max_tool_rounds: int = DEFAULT_MAX_TOOL_ROUNDS,
+    tool_timeout: float | None = DEFAULT_TOOL_TIMEOUT,
     **_ignored: Any,
 ) -> None:
     """Reply with a deterministic Markdown message streamed at `tokens_per_second`.
@@ -98,6 +99,8 @@ async def demo_agent(
         first_token_delay: seconds before the first token.
         tools: functions and agents the model may call (see `miniagents.tools`).
         max_tool_rounds: the most rounds of tool calls in one reply.
+        tool_timeout: seconds a tool call may take before it is stopped with an error result
+            (None: no limit).
         **_ignored: settings meant for real providers (`model`, `temperature`, ...), accepted and unused.
     """
     described = [Tool.of(tool) for tool in tools]
@@ -136,7 +139,12 @@ async def demo_agent(
         return MessagePromise(tokens=stream, **metadata)
 
     await areply_in_rounds(
-        ctx, start_round, provider="Demo", tools=described, max_tool_rounds=max_tool_rounds
+        ctx,
+        start_round,
+        provider="Demo",
+        tools=described,
+        max_tool_rounds=max_tool_rounds,
+        tool_timeout=tool_timeout,
     )
 
 

@@ -18,7 +18,12 @@ from miniagents.ext.llm.base import (
     model_text,
 )
 from miniagents.ext.llm.provider import STOP_REASON, Provider
-from miniagents.ext.llm.tool_loop import DEFAULT_MAX_TOOL_ROUNDS, arguments_json, parse_tool_call
+from miniagents.ext.llm.tool_loop import (
+    DEFAULT_MAX_TOOL_ROUNDS,
+    DEFAULT_TOOL_TIMEOUT,
+    arguments_json,
+    parse_tool_call,
+)
 from miniagents.ext.llm.wire import server_sent_events
 from miniagents.messages import Message, Token
 from miniagents.tools import Tool, ToolLike
@@ -46,6 +51,7 @@ async def openai_agent(
     client: openai.AsyncOpenAI | None = None,
     tools: Sequence[ToolLike] = (),
     max_tool_rounds: int = DEFAULT_MAX_TOOL_ROUNDS,
+    tool_timeout: float | None = DEFAULT_TOOL_TIMEOUT,
     **params: Any,
 ) -> None:
     """Reply with an assistant message streamed from the chat completions API.
@@ -67,6 +73,8 @@ async def openai_agent(
         client: an `openai.AsyncOpenAI` to use instead of the shared one.
         tools: functions and agents the model may call (see `miniagents.tools`).
         max_tool_rounds: the most rounds of tool calls in one reply.
+        tool_timeout: seconds a tool call may take before it is stopped with an error result
+            (None: no limit).
         **params: any other chat-completions parameter, passed through.
     """
     sdk = await _OPENAI.aload_sdk()
@@ -137,6 +145,7 @@ async def openai_agent(
         attempt_for,
         tools=described,
         max_tool_rounds=max_tool_rounds,
+        tool_timeout=tool_timeout,
         api_key=api_key,
         client=api,
         model=model,

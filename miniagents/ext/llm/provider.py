@@ -33,7 +33,7 @@ from miniagents.errors import (
 )
 from miniagents.ext.llm.base import TRANSIENT_STATUSES, RetryNotice, redact
 from miniagents.ext.llm.shared_client import ashared_resource
-from miniagents.ext.llm.tool_loop import DEFAULT_MAX_TOOL_ROUNDS, areply_in_rounds
+from miniagents.ext.llm.tool_loop import DEFAULT_MAX_TOOL_ROUNDS, DEFAULT_TOOL_TIMEOUT, areply_in_rounds
 from miniagents.ext.llm.wire import StreamErrorEvent, retry_after_seconds, server_of
 from miniagents.messages import Message, MessagePromise, Token
 from miniagents.tools import ToolLike
@@ -155,6 +155,7 @@ class Provider:
         on_retry: Callable[[RetryNotice], object] | None,
         tools: Iterable[ToolLike] = (),
         max_tool_rounds: int = DEFAULT_MAX_TOOL_ROUNDS,
+        tool_timeout: float | None = DEFAULT_TOOL_TIMEOUT,
     ) -> None:
         """Reply with the assistant messages the model streams from `client`'s server, tools included.
 
@@ -179,7 +180,12 @@ class Provider:
             return MessagePromise(tokens=tokens, **metadata)
 
         await areply_in_rounds(
-            ctx, start_round, provider=self.name, tools=tools, max_tool_rounds=max_tool_rounds
+            ctx,
+            start_round,
+            provider=self.name,
+            tools=tools,
+            max_tool_rounds=max_tool_rounds,
+            tool_timeout=tool_timeout,
         )
 
     async def _stream(

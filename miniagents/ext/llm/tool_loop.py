@@ -16,9 +16,15 @@ from typing import Any
 from miniagents.agents import InteractionContext
 from miniagents.errors import ToolRoundsError
 from miniagents.messages import Message, MessagePromise
-from miniagents.tools import ToolLike, plain, start_tool_call, tools_by_name
+from miniagents.tools import DEFAULT_TOOL_TIMEOUT, ToolLike, plain, start_tool_call, tools_by_name
 
-__all__ = ["DEFAULT_MAX_TOOL_ROUNDS", "areply_in_rounds", "arguments_json", "parse_tool_call"]
+__all__ = [
+    "DEFAULT_MAX_TOOL_ROUNDS",
+    "DEFAULT_TOOL_TIMEOUT",
+    "areply_in_rounds",
+    "arguments_json",
+    "parse_tool_call",
+]
 
 DEFAULT_MAX_TOOL_ROUNDS = 10
 """How many rounds of tool calls a reply may take before it is ended with `ToolRoundsError`."""
@@ -31,11 +37,14 @@ async def areply_in_rounds(
     provider: str,
     tools: Iterable[ToolLike] = (),
     max_tool_rounds: int = DEFAULT_MAX_TOOL_ROUNDS,
+    tool_timeout: float | None = DEFAULT_TOOL_TIMEOUT,
 ) -> None:
     """Reply with rounds of the model (`start_round`) and the results of the tools they call.
 
     After each round that calls tools come their results and another round, until the model
-    answers without calling a tool. A round that fails or is stopped ends the reply (its message says how).
+    answers without calling a tool. A call that takes longer than `tool_timeout` seconds is
+    stopped, and its result says so (an error the model can recover from). A round that fails or
+    is stopped ends the reply (its message says how).
 
     Raises:
         ToolDefinitionError: something in `tools` cannot be a tool.
@@ -58,7 +67,7 @@ async def areply_in_rounds(
                 " was ended (raise `max_tool_rounds` if it needs more)",
             )
         rounds += 1
-        results = [start_tool_call(call, known) for call in calls]
+        results = [start_tool_call(call, known, timeout=tool_timeout) for call in calls]
         ctx.reply(results)
         conversation.append(message)
         conversation += [await result.aresolve_partial() for result in results]

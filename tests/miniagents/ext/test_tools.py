@@ -494,3 +494,40 @@ async def test_tools_can_be_given_to_inquire_as_well_as_to_fork():
             "weather in Oslo?", tools=[get_weather], tokens_per_second=0
         )
     assert calls.tool_calls[0].name == "get_weather" and result.text == "18°C and sunny in Oslo"
+
+
+async def test_a_tool_that_takes_too_long_is_stopped_and_the_model_is_told(provider, llm_server):
+    """`tool_timeout`: the call is cancelled (its `finally` runs), what it wrote so far is kept, and the
+    result is an error naming the limit, which goes back to the model in the next round."""
+    _, make = provider
+    cleaned_up = asyncio.Event()
+
+    @miniagent
+    async def slow_search(ctx: InteractionContext, query: str) -> None:
+        """Search slowly."""
+
+        async def tokens():
+            yield f"found 1 page about {query}; "
+            try:
+                await asyncio.Event().wait()  # never returns
+                yield "never"
+            finally:
+                cleaned_up.set()
+
+        ctx.reply_tokens(tokens(), role="assistant")
+
+    llm_server.script(
+        Reply(tokens=[], calls=[Call("slow_search", json.dumps({"query": "foxes"}))]),
+        Reply(tokens=["The search took too long."]),
+    )
+    async with MiniAgents():
+        _, result, answer = await make(tools=[slow_search], tool_timeout=0.2).inquire("search foxes")
+    assert cleaned_up.is_set()
+    assert result.is_error
+    assert result.text == (
+        "found 1 page about foxes; \n\n"
+        "ToolTimeoutError: 'slow_search' took longer than 0.2 s, so it was stopped"
+    )
+    assert answer.text == "The search took too long."
+    sent_back = json.dumps(llm_server.requests[1].body)
+    assert "took longer than 0.2 s" in sent_back

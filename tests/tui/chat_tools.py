@@ -15,6 +15,11 @@ def broken_gauge(city: str) -> str:
     raise RuntimeError(f"the gauge in {city} is broken")
 
 
+def station_list(city: str) -> str:
+    """Every weather station in a city."""
+    return "\n".join(f"- station {number} in {city}" for number in range(40))
+
+
 async def stuck_sensor(city: str) -> str:
     """A sensor that never answers."""
     await asyncio.Event().wait()
@@ -36,5 +41,5 @@ async def narrator(ctx: InteractionContext, topic: str) -> None:
     ctx.reply_tokens(lines(), role="assistant")
 
 
-tools = [weather, broken_gauge, stuck_sensor]
+tools = [weather, broken_gauge, stuck_sensor, station_list]
 not_a_tool = 42

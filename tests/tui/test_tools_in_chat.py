@@ -62,6 +62,27 @@ async def test_a_tool_that_never_returns_is_stopped_at_the_tool_timeout(tmp_path
         assert block.text == "ToolTimeoutError: 'stuck_sensor' took longer than 0.3 s, so it was stopped"
 
 
+async def test_a_long_result_shows_its_first_lines_until_enter_opens_it(tmp_path):
+    path = tmp_path / "chat.md"
+    app = ChatApp(Settings(tokens_per_second=0, tools=["tests.tui.chat_tools:tools"]), path)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await send(pilot, "the station list for Oslo")
+        await wait_for(lambda: len(messages_in(path)) == 4, pilot)
+        (block,) = app.screen.query(ToolMessage)
+        more = block.query_one(".more")
+        await wait_for(lambda: "more lines (Enter)" in str(more.render()), pilot)
+        hidden = block.body.line_count - ToolMessage.SHOWN_LINES
+        assert hidden >= 40 - ToolMessage.SHOWN_LINES and f"… {hidden} more lines" in str(more.render())
+        assert block.body.size.height == ToolMessage.SHOWN_LINES
+        block.focus()
+        await pilot.press("enter")
+        await wait_for(lambda: block.body.size.height == block.body.line_count, pilot)
+        assert "show less" in str(more.render())
+        await pilot.press("enter")
+        await wait_for(lambda: block.body.size.height == ToolMessage.SHOWN_LINES, pilot)
+        assert messages_in(path)[2].text.count("station") == 40  # the transcript keeps it all
+
+
 async def test_an_agent_tool_streams_inside_its_block_and_esc_stops_it(tmp_path):
     path = tmp_path / "chat.md"
     app = ChatApp(Settings(tokens_per_second=0, tools=["tests.tui.chat_tools:narrator"]), path)

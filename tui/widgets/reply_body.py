@@ -57,6 +57,13 @@ class ReplyBody(Widget):
         return len(self._drawn)
 
     @property
+    def line_count(self) -> int:
+        """How many lines the whole reply takes at the width it was last drawn at (0 before that)."""
+        if self._key is None:
+            return 0
+        return self._settled_height + len(self._piece_lines(len(self.pieces) - 1, self._settled_height))
+
+    @property
     def source(self) -> str:
         """The whole Markdown source shown."""
         return "".join(self.pieces)

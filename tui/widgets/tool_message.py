@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.widgets import Static
 
 from miniagents import INTERRUPTED, Message, MessagePromise
@@ -52,7 +54,15 @@ class ToolMessage(AssistantMessage):
     ToolMessage { margin: 0 8 0 3; border-left: wide $accent; }
     ToolMessage > .title { color: $accent; }
     ToolMessage.-error > .title { color: $error; }
+    ToolMessage.-collapsed > ReplyBody { max-height: 12; }
+    ToolMessage > .more { color: $text-muted; display: none; }
+    ToolMessage.-long > .more { display: block; }
     """
+
+    BINDINGS = [Binding("enter", "toggle_result", "Show all / less")]  # noqa: RUF012
+
+    SHOWN_LINES = 12
+    """A long result shows this many lines until the block is opened (Enter on it)."""
 
     def __init__(self, call: str, message: Message | None = None) -> None:
         """A block for the call `call` (as `call_text` gives it), empty or showing a saved result."""
@@ -60,6 +70,31 @@ class ToolMessage(AssistantMessage):
         self.call = call
         self._state = "running…" if message is None else _final_state(message)
         self.set_class(self._state == "error", "-error")
+        self.add_class("-collapsed")
+
+    def compose(self) -> ComposeResult:  # noqa: D102
+        yield from super().compose()
+        yield Static(classes="more")
+
+    def on_mount(self) -> None:  # noqa: D102
+        self.call_after_refresh(self._show_more)
+
+    def action_toggle_result(self) -> None:
+        """Show the whole result, or only its first lines again."""
+        self.toggle_class("-collapsed")
+        self.call_after_refresh(self._show_more)  # (the body measures its lines again at the next frame)
+
+    def _show_more(self) -> None:
+        """Say how many lines a collapsed result hides (nothing for a short one)."""
+        if not self.body.line_count:
+            return  # not drawn yet (or its styles just changed): the next call tells
+        hidden = self.body.line_count - self.SHOWN_LINES
+        self.set_class(hidden > 0, "-long")
+        if hidden > 0:
+            hint = (
+                "Enter: show less" if not self.has_class("-collapsed") else f"… {hidden} more lines (Enter)"
+            )
+            self.query_one(".more", Static).update(Text(hint))
 
     def title_text(self) -> str:
         """The title as shown now."""
@@ -69,7 +104,12 @@ class ToolMessage(AssistantMessage):
         """Stream the result (see `AssistantMessage.stream`), with the state in the title."""
         started = time.perf_counter()
         self._show_state("running…")
-        message = await super().stream(promise, pacer, progress)
+        ticker = self.set_interval(0.5, self._show_more)  # the result grows as it streams in
+        try:
+            message = await super().stream(promise, pacer, progress)
+        finally:
+            ticker.stop()
+        self._show_more()
         state = _final_state(message)
         self._show_state(f"done in {time.perf_counter() - started:.1f} s" if state == "done" else state)
         return message

@@ -9,7 +9,7 @@ from miniagents import MiniAgent
 from miniagents.errors import ToolDefinitionError
 from miniagents.tools import Tool, ToolLike
 
-__all__ = ["AgentLoadError", "load_agent", "load_tools"]
+__all__ = ["AgentLoadError", "describe_tools", "load_agent", "load_tools"]
 
 
 class AgentLoadError(ValueError):
@@ -59,3 +59,8 @@ def load_tools(spec: str) -> list[ToolLike]:
         except ToolDefinitionError as error:
             raise AgentLoadError(f"--tools {spec!r}: {error}") from error
     return tools
+
+
+def describe_tools(specs: list[str]) -> tuple[Tool, ...]:
+    """Every tool the `--tools` specs name, described (they were checked at start-up)."""
+    return tuple(Tool.of(tool) for spec in specs for tool in load_tools(spec))

@@ -22,6 +22,7 @@ from textual.screen import Screen
 
 from miniagents import MiniAgents, TranscriptWriteError
 from miniagents.transcript_folder import new_transcript_path
+from tui.agent_loader import describe_tools
 from tui.config import Settings, default_model, key_sources, provider_sdks
 from tui.messages import CompareRequested, LeavePanelRequested
 from tui.screens.chat import ChatScreen
@@ -255,6 +256,13 @@ class ChatApp(App[int]):
                     yield SystemCommand(
                         binding.description, f"{binding.tooltip} ({_key_name(binding.key)})", run
                     )
+        for tool in describe_tools(self.settings.tools):
+            about = f"{tool.name}({', '.join(tool.parameters.get('properties', {}))}): {tool.description}"
+            yield SystemCommand(
+                f"Tool: {tool.name}",
+                tool.description or "a tool the models may call",
+                functools.partial(self.notify, about, title="A tool the models may call", markup=False),
+            )
 
     def _report_save_error(self, error: TranscriptWriteError) -> None:
         self.notify(str(error), title="Transcript not saved", severity="error", markup=False)

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from miniagents import ChatHistoryMD, InteractionContext, Message, MiniAgent, TranscriptWriteError
 from miniagents.ext.llm.base import RetryNotice
-from tui.agent_loader import load_agent
+from tui.agent_loader import describe_tools, load_agent
 from tui.config import KNOWN_MODELS, MAX_PANES, ConfigError, Settings, build_agent, local_model_installed
 
 __all__ = ["ChatSession", "PaneSpec"]
@@ -186,6 +186,13 @@ class ChatSession:
             return "local (SmolLM2-135M on this machine)", "set OPENAI_API_KEY or ANTHROPIC_API_KEY for more"
         host = self.server()
         return (f"{self.model_spec} → {host}" if host else self.model_spec), keys_description
+
+    def tools_description(self) -> str | None:
+        """How many tools the models may call and where they come from (None without `--tools`)."""
+        if not self.settings.tools:
+            return None
+        count = len(describe_tools(self.settings.tools))
+        return f"{count} tool{'s' * (count != 1)} from {', '.join(self.settings.tools)}"
 
     def server(self) -> str | None:
         """The host (and port) requests go to when a base URL points the provider elsewhere."""

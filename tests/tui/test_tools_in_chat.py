@@ -1,6 +1,7 @@
 """Tools in the chat: `--tools`, the blocks that show each call while it runs, and the transcript."""
 
 import pytest
+from textual.command import CommandList, CommandPalette
 
 from tests.tui import chat_tools
 from tests.tui.helpers import messages_in, send, wait_for
@@ -8,6 +9,7 @@ from tui.app import ChatApp
 from tui.cli import run
 from tui.config import Settings
 from tui.screens.chat import ChatScreen
+from tui.widgets.status_line import StatusLine
 from tui.widgets.tool_message import ToolMessage
 
 
@@ -115,3 +117,20 @@ def test_a_bad_tools_option_exits_with_one_line_saying_what_to_give(spec, said, 
     assert run(["--tools", spec, "--transcripts-dir", str(tmp_path)]) == 2
     error = capsys.readouterr().err
     assert said in error and error.count("\n") == 1
+
+
+async def test_the_status_line_and_the_command_palette_name_the_tools(tmp_path):
+    app = ChatApp(Settings(tokens_per_second=0, tools=["tests.tui.chat_tools:tools"]), tmp_path / "chat.md")
+    async with app.run_test(size=(130, 40)) as pilot:
+        status = app.screen.query_one(".reply-status", StatusLine)
+        assert "4 tools from tests.tui.chat_tools:tools" in status.parts
+        await pilot.press("ctrl+p")
+        palette = await wait_for(
+            lambda: app.screen if isinstance(app.screen, CommandPalette) else None, pilot
+        )
+        for key in "weather":
+            await pilot.press(key)
+        commands = palette.query_one(CommandList)
+        await wait_for(lambda: commands.option_count and not commands.has_class("--populating"), pilot)
+        shown = [str(commands.get_option_at_index(i).prompt) for i in range(commands.option_count)]
+        assert any("Tool: weather" in prompt for prompt in shown), shown

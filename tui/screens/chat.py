@@ -102,8 +102,9 @@ class ChatScreen(Screen[None]):
     def _show_model(self) -> None:
         """Put the model in use (and where its key comes from) around the status line."""
         model, note = self.session.model_description(self._keys_description)
+        tools = self.session.tools_description()
         view = self.conversation
-        view.status_before, view.status_after = (model,), (note,)
+        view.status_before, view.status_after = (model, *([tools] if tools else [])), (note,)
         view.set_status()
 
     # ------------------------------------------------------------ the conversation

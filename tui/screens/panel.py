@@ -109,8 +109,10 @@ class PanelScreen(Screen[None]):
 
     async def on_mount(self) -> None:  # noqa: D102
         self._layout_panes(self.size.width)
+        tools = self.session.tools_description()
         self.set_status(
             f"{len(self.pane_agents)} assistants",
+            *([tools] if tools else []),
             "Enter sends to all",
             "Tab to a pane, then w picks its reply, Esc stops it",
         )

@@ -52,7 +52,7 @@ class ToolMessage(AssistantMessage):
 
     DEFAULT_CSS = """
     ToolMessage { margin: 0 8 0 3; border-left: wide $accent; }
-    ToolMessage > .title { color: $accent; }
+    ToolMessage > .title { color: $accent; text-wrap: nowrap; text-overflow: ellipsis; }
     ToolMessage.-error > .title { color: $error; }
     ToolMessage.-collapsed > ReplyBody { max-height: 12; }
     ToolMessage > .more { color: $text-muted; display: none; }

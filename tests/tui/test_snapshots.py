@@ -22,8 +22,10 @@ from miniagents.transcript_format import render_transcript
 from tests.tui.helpers import wait_for
 from tui.app import ChatApp
 from tui.config import Settings
+from tui.widgets.chat_log import ChatLog
 from tui.widgets.message_views import AssistantMessage
 from tui.widgets.status_line import StatusLine
+from tui.widgets.tool_message import ToolMessage
 
 SIZE = (100, 34)
 STATUS = ("demo (offline model)", "status pinned for the snapshot")
@@ -109,6 +111,56 @@ def test_interrupted_reply(snap_compare, in_tmp):
         await pilot.pause(0.2)
 
     assert _snap(snap_compare, _app("story.md"), terminal_size=SIZE, run_before=run_before)
+
+
+def test_tool_blocks_in_a_reopened_chat(snap_compare, in_tmp):
+    """A reopened chat with tools: the model's round titled with its three calls, then a block per
+    call: done (the weather), error in red (the broken gauge, its error as the result), stopped (a
+    storyteller cut off, marked interrupted) and a long list collapsed to 12 lines with "… N more
+    lines (Enter)"; last, the model's answer."""
+    calls = [
+        {"id": "c1", "name": "weather", "arguments": {"city": "Paris"}},
+        {"id": "c2", "name": "broken_gauge", "arguments": {"city": "Oslo"}},
+        {"id": "c3", "name": "storyteller", "arguments": {"topic": "a fox"}},
+        {"id": "c4", "name": "station_list", "arguments": {"city": "Rome"}},
+    ]
+    tool = {"role": "tool", "is_error": False}
+    messages = [
+        Message(text="Check everything", role="user"),
+        Message(text="", role="assistant", agent="demo", tool_calls=calls),
+        Message(text="18°C and sunny in Paris", **tool, tool_call_id="c1", tool_name="weather"),
+        Message(
+            text="RuntimeError: the gauge in Oslo is broken",
+            **{**tool, "is_error": True},
+            tool_call_id="c2",
+            tool_name="broken_gauge",
+        ),
+        Message(
+            text="Once upon a time a fox",
+            **tool,
+            tool_call_id="c3",
+            tool_name="storyteller",
+            status="interrupted",
+        ),
+        Message(
+            text="\n".join(f"- station {number} in Rome" for number in range(30)),
+            **tool,
+            tool_call_id="c4",
+            tool_name="station_list",
+        ),
+        Message(text="All checked.", role="assistant", agent="demo"),
+    ]
+    Path("transcripts/tools.md").write_text(
+        render_transcript({"title": "Tools", "created": "2026-12-01"}, messages)
+    )
+
+    async def run_before(pilot):
+        await wait_for(lambda: len(pilot.app.screen.query(ToolMessage)) == 4, pilot)
+        await wait_for(lambda: pilot.app.screen.query(ToolMessage).last().has_class("-long"), pilot)
+        pilot.app.screen.query_one(ChatLog).scroll_home(animate=False)
+        await pilot.pause(0.2)
+
+    assert _snap(snap_compare, _app("tools.md"), terminal_size=(100, 50), run_before=run_before)
 
 
 def test_transcripts_browser(snap_compare, in_tmp):

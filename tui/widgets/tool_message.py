@@ -104,7 +104,12 @@ class ToolMessage(AssistantMessage):
         """Stream the result (see `AssistantMessage.stream`), with the state in the title."""
         started = time.perf_counter()
         self._show_state("running…")
-        ticker = self.set_interval(0.5, self._show_more)  # the result grows as it streams in
+
+        def tick() -> None:  # the time it has run, and the result's length, as it streams in
+            self._show_state(f"running {time.perf_counter() - started:.0f} s…")
+            self._show_more()
+
+        ticker = self.set_interval(1.0, tick)
         try:
             message = await super().stream(promise, pacer, progress)
         finally:

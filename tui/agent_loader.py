@@ -44,23 +44,21 @@ def load_agent(spec: str) -> MiniAgent:
     return agent
 
 
-def load_tools(spec: str) -> list[ToolLike]:
-    """Import `module:name`: a tool (a typed function or a `@miniagent`) or a list of them.
+def load_tools(spec: str) -> list[Tool]:
+    """Import `module:name`: a tool (a typed function or a `@miniagent`) or a list of them, described.
 
     Raises:
         AgentLoadError: the spec is malformed, the module or name is missing, or something named
             cannot be a tool (the message says why).
     """
     found = _load("--tools", spec, "tool_name")
-    tools: list[ToolLike] = list(found) if isinstance(found, list | tuple) else [found]
-    for tool in tools:
-        try:
-            Tool.of(tool)
-        except ToolDefinitionError as error:
-            raise AgentLoadError(f"--tools {spec!r}: {error}") from error
-    return tools
+    named: list[ToolLike] = list(found) if isinstance(found, list | tuple) else [found]
+    try:
+        return [Tool.of(tool) for tool in named]
+    except ToolDefinitionError as error:
+        raise AgentLoadError(f"--tools {spec!r}: {error}") from error
 
 
 def describe_tools(specs: list[str]) -> tuple[Tool, ...]:
-    """Every tool the `--tools` specs name, described (they were checked at start-up)."""
-    return tuple(Tool.of(tool) for spec in specs for tool in load_tools(spec))
+    """Every tool the `--tools` specs name (they were checked at start-up)."""
+    return tuple(tool for spec in specs for tool in load_tools(spec))

@@ -202,6 +202,8 @@ async def _next_before(items: AsyncIterator[_T], deadline: float | None) -> _T |
     Raises:
         TimeoutError: the deadline passed first.
     """
+    if deadline is None:
+        return await anext(items, None)  # (no timeout object for every token of an unlimited call)
     async with asyncio.timeout_at(deadline):
         return await anext(items, None)
 

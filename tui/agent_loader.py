@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 from typing import Any
 
@@ -44,8 +45,11 @@ def load_agent(spec: str) -> MiniAgent:
     return agent
 
 
-def load_tools(spec: str) -> list[Tool]:
+@functools.cache
+def load_tools(spec: str) -> tuple[Tool, ...]:
     """Import `module:name`: a tool (a typed function or a `@miniagent`) or a list of them, described.
+
+    Loaded once per spec: the agents built from it, the status line and the palette share the result.
 
     Raises:
         AgentLoadError: the spec is malformed, the module or name is missing, or something named
@@ -54,7 +58,7 @@ def load_tools(spec: str) -> list[Tool]:
     found = _load("--tools", spec, "tool_name")
     named: list[ToolLike] = list(found) if isinstance(found, list | tuple) else [found]
     try:
-        return [Tool.of(tool) for tool in named]
+        return tuple(Tool.of(tool) for tool in named)
     except ToolDefinitionError as error:
         raise AgentLoadError(f"--tools {spec!r}: {error}") from error
 

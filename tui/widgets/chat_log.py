@@ -12,7 +12,7 @@ from textual.widgets import Static
 from miniagents import Message
 from tui.sanitize import visible
 from tui.widgets.message_views import AssistantMessage, UserMessage
-from tui.widgets.tool_message import ToolMessage, calls_by_id, result_call_text
+from tui.widgets.tool_message import CallTitles, ToolMessage
 
 __all__ = ["ChatLog"]
 
@@ -78,18 +78,16 @@ class ChatLog(VerticalScroll):
     async def add_saved(self, messages: Iterable[Message], default_name: str = "assistant") -> None:
         """Show saved messages, all mounted in one go (for a reopened conversation)."""
         widgets: list[UserMessage | AssistantMessage] = []
-        calls: dict[str, str] = {}
+        calls = CallTitles()
         for message in messages:
             role = getattr(message, "role", None)
             if role == "user":
                 widgets.append(UserMessage(message.text))
             elif role == "tool":
-                widgets.append(ToolMessage(result_call_text(message.model_dump(), calls), message))
+                widgets.append(ToolMessage(calls.answered(message.model_dump()), message))
             else:
                 widget = AssistantMessage(str(getattr(message, "agent", None) or default_name), message)
-                if called := calls_by_id(message):
-                    calls.update(called)
-                    widget.show_calls(list(called.values()))
+                calls.note_calls(widget, message)
                 widgets.append(widget)
         if widgets:
             await self.mount_all(widgets)

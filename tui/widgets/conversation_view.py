@@ -21,7 +21,7 @@ from tui.widgets.chat_log import ChatLog
 from tui.widgets.frame_pacer import FramePacer
 from tui.widgets.status_line import StatusLine
 from tui.widgets.stream_stats import PROGRESS_SECONDS, StreamProgress
-from tui.widgets.tool_message import calls_by_id, result_call_text
+from tui.widgets.tool_message import CallTitles
 
 __all__ = ["ConversationView"]
 
@@ -97,14 +97,14 @@ class ConversationView(Vertical):
         self.set_status("waiting for the first token…")
         ticker = self.set_interval(PROGRESS_SECONDS, lambda: self._show_progress(progress))
         messages: list[Message] = []
-        calls: dict[str, str] = {}  # the tool calls asked for so far, by id, as their blocks show them
+        calls = CallTitles()
         try:
             async for promise in reply:
                 if self._stopped:
                     promise.cancel()  # a reply of several messages: the later ones are stopped too
                 metadata = promise.metadata_so_far
                 if metadata.get("role") == "tool":
-                    block = await self.chat_log.add_tool_result(result_call_text(metadata, calls))
+                    block = await self.chat_log.add_tool_result(calls.answered(metadata))
                 else:
                     name = str(metadata.get("agent") or self.agent_name)
                     block = await self.chat_log.add_assistant(name)
@@ -114,9 +114,7 @@ class ConversationView(Vertical):
                 finally:
                     self._streaming = None
                 messages.append(message)
-                if called := calls_by_id(message):
-                    calls.update(called)
-                    block.show_calls(list(called.values()))
+                calls.note_calls(block, message)
         except Exception as error:  # shown to the person; the conversation goes on
             hint = (
                 " (wait longer with --idle-timeout SECONDS)" if isinstance(error, LLMIdleTimeoutError) else ""

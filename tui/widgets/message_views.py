@@ -99,6 +99,10 @@ class AssistantMessage(Vertical, can_focus=True):
     def show_calls(self, calls: list[str]) -> None:
         """Say in the title that this message asked for the tools `calls` (their results follow it)."""
         self._title = f"{self._name} · calls {', '.join(calls)}"
+        self.refresh_title()
+
+    def refresh_title(self) -> None:
+        """Show `title_text()` as it is now."""
         for title in self.query(".title").results(Static):
             title.update(Text(visible(self.title_text())))
 

@@ -13,12 +13,11 @@ from textual.widgets import Static
 
 from miniagents import INTERRUPTED, Message, MessagePromise
 from miniagents.ext.llm.tool_loop import arguments_json
-from tui.sanitize import visible
 from tui.widgets.frame_pacer import FramePacer
 from tui.widgets.message_views import AssistantMessage
 from tui.widgets.stream_stats import StreamProgress
 
-__all__ = ["ARGUMENTS_SHOWN", "ToolMessage", "call_text", "calls_by_id", "result_call_text"]
+__all__ = ["ARGUMENTS_SHOWN", "CallTitles", "ToolMessage", "call_text"]
 
 ARGUMENTS_SHOWN = 60
 """How many characters of a call's arguments its title shows (the transcript keeps them whole)."""
@@ -32,15 +31,31 @@ def call_text(name: str, arguments: Any) -> str:
     return f"{name}({shown})"
 
 
-def calls_by_id(message: Message) -> dict[str, str]:
-    """The calls a model's message asks for, as `call_text`, by call id."""
-    calls = getattr(message, "tool_calls", None) or ()
-    return {
-        str(getattr(call, "id", "")): call_text(
-            str(getattr(call, "name", "")), getattr(call, "arguments", None)
-        )
-        for call in calls
-    }
+class CallTitles:
+    """The tool calls of one reply, as their blocks show them.
+
+    The model's round lists the calls it made; each result is titled with the call it answers.
+    """
+
+    def __init__(self) -> None:
+        self._by_id: dict[str, str] = {}
+
+    def note_calls(self, block: AssistantMessage, message: Message) -> None:
+        """Remember the calls `message` (shown in `block`) asked for, and list them in its title."""
+        called = {
+            str(getattr(call, "id", "")): call_text(
+                str(getattr(call, "name", "")), getattr(call, "arguments", None)
+            )
+            for call in getattr(message, "tool_calls", None) or ()
+        }
+        if called:
+            self._by_id.update(called)
+            block.show_calls(list(called.values()))
+
+    def answered(self, metadata: Mapping[str, Any]) -> str:
+        """The call a tool result (with this metadata) answers: the model's call, else the tool's name."""
+        call_id = str(metadata.get("tool_call_id") or "")
+        return self._by_id.get(call_id) or call_text(str(metadata.get("tool_name") or "tool"), None)
 
 
 class ToolMessage(AssistantMessage):
@@ -122,8 +137,7 @@ class ToolMessage(AssistantMessage):
     def _show_state(self, state: str) -> None:
         self._state = state
         self.set_class(state == "error", "-error")
-        for title in self.query(".title").results(Static):
-            title.update(Text(visible(self.title_text())))
+        self.refresh_title()
 
 
 def _final_state(message: Message) -> str:
@@ -132,9 +146,3 @@ def _final_state(message: Message) -> str:
     if status is not None:
         return "stopped" if status == INTERRUPTED else "broke off"
     return "error" if getattr(message, "is_error", False) else "done"
-
-
-def result_call_text(metadata: Mapping[str, Any], calls: Mapping[str, str]) -> str:
-    """The call a tool result (with this metadata) answers: from the model's calls, else the tool's name."""
-    call_id = str(metadata.get("tool_call_id") or "")
-    return calls.get(call_id) or call_text(str(metadata.get("tool_name") or "tool"), None)

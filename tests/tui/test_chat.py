@@ -9,6 +9,7 @@ from rich.color import ColorSystem
 from textual import events
 from textual.app import App
 from textual.containers import VerticalScroll
+from textual.widgets import OptionList
 
 from miniagents.ext.llm.demo import demo_agent, demo_reply_text
 from miniagents.transcript_format import read_transcript_file
@@ -16,6 +17,7 @@ from tests.tui.helpers import FedModel, first_reply_started, messages_in, send, 
 from tui.app import ChatApp
 from tui.config import Settings
 from tui.screens.chat import ChatScreen
+from tui.screens.dialogs import InputDialog
 from tui.widgets.chat_log import ChatLog
 from tui.widgets.message_views import AssistantMessage, UserMessage
 from tui.widgets.prompt import PromptInput
@@ -641,3 +643,18 @@ async def test_ctrl_g_puts_the_cursor_at_the_end_of_the_old_prompt(tmp_path):
         await pilot.press("ctrl+g")
         await type_text(pilot, "!")
         assert app.screen.query_one(PromptInput).text == "first line!"
+
+
+@pytest.mark.parametrize("installed", [True, False])
+async def test_the_model_picker_offers_the_local_model_only_where_it_is_installed(
+    tmp_path, monkeypatch, installed
+):
+    monkeypatch.setattr("tui.session.local_model_installed", lambda: installed)
+    app = ChatApp(Settings(tokens_per_second=0), tmp_path / "chat.md")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("ctrl+o")
+        await wait_for(lambda: isinstance(app.screen, InputDialog), pilot)
+        options = app.screen.query_one(OptionList)
+        offered = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert "demo" in offered
+        assert ("local" in offered) is installed

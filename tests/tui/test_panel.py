@@ -406,3 +406,15 @@ async def test_a_custom_agents_reply_is_saved_under_its_own_name(tmp_path):
     text = (tmp_path / "panel.md").read_text()
     assert "### Assistant · plain_text · pane 1\n\nJust text." in text
     assert "### Assistant · alpha · pane 2\n" in text
+
+
+async def test_a_long_pane_name_ends_in_an_ellipsis_instead_of_wrapping(tmp_path, llm_server, monkeypatch):
+    monkeypatch.setenv("OPENAI_BASE_URL", llm_server.openai_base_url)
+    long_name = "openai:" + "a-model-with-a-rather-long-name-" * 2
+    app = _app(tmp_path, "alpha", models=["demo", long_name])
+    async with app.run_test(size=(120, 30)) as pilot:
+        title = app.screen.query(AgentPane)[1].query_one(".pane-title", Static)
+        await wait_for(lambda: title.size.width > 0, pilot)
+        shown = title.render_line(0).text.rstrip()
+        assert title.size.height == 1
+        assert shown.endswith("…") and shown[:-1].strip() in f"2. {long_name}"

@@ -20,6 +20,7 @@ Exception
 │   │   ├── LLMStreamError             the reply stream broke after it had started
 │   │   ├── LLMIdleTimeoutError        the reply stream went silent for longer than the idle timeout
 │   │   └── ToolRoundsError            the model kept calling tools past `max_tool_rounds`
+│   ├── ToolError                      raised by a tool: its text goes back to the model as an error result
 │   ├── ToolTimeoutError               a tool call took longer than its `tool_timeout` (also a `TimeoutError`)
 │   └── TranscriptError                a Markdown transcript could not be used
 │       ├── TranscriptWriteError       saving failed (also an `OSError`); nothing in memory is lost
@@ -60,6 +61,7 @@ __all__ = [
     "ReplyError",
     "StopLoop",
     "ToolDefinitionError",
+    "ToolError",
     "ToolRoundsError",
     "ToolTimeoutError",
     "TranscriptError",
@@ -145,6 +147,13 @@ class LLMIdleTimeoutError(LLMError):
 
 class ToolRoundsError(LLMError):
     """The model asked for tools in more consecutive rounds than `max_tool_rounds` allows."""
+
+
+class ToolError(MiniAgentsError):
+    """Raise this from a tool to answer the model with an error result: the message is sent as it is.
+
+    Any other exception from a tool is an error result too, prefixed with the exception's class name.
+    """
 
 
 class ToolTimeoutError(MiniAgentsError, TimeoutError):

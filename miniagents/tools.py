@@ -11,6 +11,12 @@ makes a parameter optional, `Literal` gives an enum, pydantic models and lists n
 JSON). A `@miniagent` tool's result streams its reply's tokens while the agent writes them. An
 unknown tool, arguments that fail validation and a tool that raises each give an error result
 (`is_error=True`, the text says what went wrong) that goes back to the model, which can recover.
+A tool raises `ToolError` to choose that text itself.
+
+A tool can ask before it runs: `tool.asking(approve)` gives a copy that awaits `approve(tool,
+arguments)` first and runs only if it returns True. Its result message says how that went
+(`approval`: `"asked"` while waiting, then `"allowed"` or `"denied"`); a denied call is an error
+result that tells the model the user said no.
 """
 
 from __future__ import annotations
@@ -19,19 +25,27 @@ import asyncio
 import inspect
 import json
 import re
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any, TypeAlias, TypeVar, get_type_hints
 
 import pydantic
 from pydantic_core import to_jsonable_python
 
 from miniagents.agents import InteractionContext, MiniAgent, author_fields, current_agent_path
-from miniagents.errors import ToolDefinitionError, ToolTimeoutError
+from miniagents.errors import ToolDefinitionError, ToolError, ToolTimeoutError
 from miniagents.messages import MessagePromise, MessageSequencePromise, Token
-from miniagents.promising.frozen import Frozen
+from miniagents.promising.frozen import plain
 
-__all__ = ["DEFAULT_TOOL_TIMEOUT", "Tool", "ToolLike", "plain", "start_tool_call", "tools_by_name"]
+__all__ = [
+    "DEFAULT_TOOL_TIMEOUT",
+    "DENIED",
+    "Approver",
+    "Tool",
+    "ToolLike",
+    "start_tool_call",
+    "tools_by_name",
+]
 
 _T = TypeVar("_T")
 
@@ -40,6 +54,12 @@ DEFAULT_TOOL_TIMEOUT: float | None = None
 
 ToolLike: TypeAlias = "Tool | MiniAgent | Callable[..., Any]"
 """What `tools=` accepts: a `Tool`, a `MiniAgent`, or a plain function (sync or async)."""
+
+Approver: TypeAlias = "Callable[[Tool, dict[str, Any]], Awaitable[bool]]"
+"""Asked before a call runs, with the tool and its validated arguments: True lets it run."""
+
+DENIED = "the user did not allow this call"
+"""The error result a model gets for a call its approver refused."""
 
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -56,6 +76,8 @@ class Tool:
     """The agent that runs a call (a plain function is wrapped in one)."""
     arguments: type[pydantic.BaseModel]
     """The pydantic model that validates the arguments."""
+    approve: Approver | None = None
+    """Asked before each call (see `asking`); None: calls run without asking."""
 
     @classmethod
     def of(cls, obj: ToolLike) -> Tool:
@@ -89,6 +111,29 @@ class Tool:
             arguments=arguments,
         )
 
+    @classmethod
+    def from_schema(
+        cls, name: str, description: str, parameters: Mapping[str, Any], agent: MiniAgent
+    ) -> Tool:
+        """A tool whose parameters are given as a JSON schema (e.g. by an MCP server), run by `agent`.
+
+        Its arguments are checked only to be a JSON object; they reach `agent` as keyword
+        arguments, and whoever the agent asks (the server) checks them against the schema.
+        """
+        return cls(
+            name=name,
+            description=description,
+            parameters=_untitled(dict(parameters)),
+            agent=agent,
+            arguments=pydantic.create_model(
+                f"{name}_arguments", __config__=pydantic.ConfigDict(extra="allow")
+            ),
+        )
+
+    def asking(self, approve: Approver | None) -> Tool:
+        """This tool, asking `approve` before each call (None: never asking)."""
+        return replace(self, approve=approve)
+
     def validate(self, arguments: Any) -> dict[str, Any]:
         """The keyword arguments for a call, from the arguments a model sent (a dict or JSON text).
 
@@ -111,7 +156,8 @@ class Tool:
                 for problem in error.errors()
             )
             raise ValueError(f"invalid arguments: {problems}") from None
-        return {name: getattr(validated, name) for name in type(validated).model_fields}
+        fields = {name: getattr(validated, name) for name in type(validated).model_fields}
+        return fields | (validated.model_extra or {})
 
 
 def tools_by_name(tools: Iterable[ToolLike]) -> dict[str, Tool]:
@@ -164,6 +210,13 @@ async def _result_tokens(
         yield f"{error}; the parameters are: {json.dumps(tool.parameters, ensure_ascii=False)}"
         yield {"is_error": True}
         return
+    if tool.approve is not None:
+        yield {"approval": "asked"}
+        if not await tool.approve(tool, kwargs):
+            yield DENIED
+            yield {"approval": "denied", "is_error": True}
+            return
+        yield {"approval": "allowed"}
     written = False
     reply = tool.agent.inquire(None, **kwargs)
     deadline = None if seconds is None else asyncio.get_running_loop().time() + seconds
@@ -185,7 +238,8 @@ async def _result_tokens(
             _stop(reply)
             error = ToolTimeoutError(f"{name!r} took longer than {seconds:g} s, so it was stopped")
         separator = "\n\n" if written else ""
-        yield f"{separator}{type(error).__name__}: {error}"
+        said = str(error) if isinstance(error, ToolError) else f"{type(error).__name__}: {error}"
+        yield f"{separator}{said}"
         yield {"is_error": True}
 
 
@@ -249,27 +303,17 @@ def _arguments_model(
 
 def _schema(model: type[pydantic.BaseModel]) -> dict[str, Any]:
     """The model's JSON schema, without the titles pydantic adds (noise for a model)."""
-
-    def untitled(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {
-                key: untitled(item)
-                for key, item in value.items()
-                if not (key == "title" and isinstance(item, str))
-            }
-        if isinstance(value, list):
-            return [untitled(item) for item in value]
-        return value
-
-    return untitled(model.model_json_schema())
+    return _untitled(model.model_json_schema())
 
 
-def plain(value: Any) -> Any:
-    """`value` with `Frozen` objects turned back into dicts and tuples into lists (JSON-ready)."""
-    if isinstance(value, Frozen):
-        return {key: plain(item) for key, item in value}
+def _untitled(value: Any) -> Any:
+    """A JSON schema without its `title` entries (a property named "title" stays)."""
     if isinstance(value, dict):
-        return {key: plain(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(item) for item in value]
+        return {
+            key: _untitled(item)
+            for key, item in value.items()
+            if not (key == "title" and isinstance(item, str))
+        }
+    if isinstance(value, list):
+        return [_untitled(item) for item in value]
     return value

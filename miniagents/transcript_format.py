@@ -109,8 +109,12 @@ def render_heading(metadata: dict[str, Any]) -> str:
     elif role == "tool":
         tool = metadata.get("tool_name") or metadata.get("agent") or "tool"
         heading = f"### Tool · {_display_line(tool, 60)}"
-        if metadata.get("is_error"):
+        if metadata.get("approval") == "denied":
+            heading += " (denied)"
+        elif metadata.get("is_error"):
             heading += " (error)"
+        elif metadata.get("approval") == "allowed":
+            heading += " (allowed)"
     else:
         heading = f"### {_display_line(metadata.get('agent') or role or 'Message', 60)}"
     calls = metadata.get("tool_calls")

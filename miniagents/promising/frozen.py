@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr, model_validator
 
-__all__ = ["Frozen"]
+__all__ = ["Frozen", "plain"]
 
 _SCALARS = (str, int, float, bool, type(None))
 
@@ -86,4 +86,15 @@ def _canonical(value: Any) -> Any:
         return value.as_canonical()
     if isinstance(value, tuple | list):
         return [_canonical(item) for item in value]
+    return value
+
+
+def plain(value: Any) -> Any:
+    """`value` with `Frozen` objects turned back into dicts and tuples into lists (JSON-ready)."""
+    if isinstance(value, Frozen):
+        return {key: plain(item) for key, item in value}
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
     return value

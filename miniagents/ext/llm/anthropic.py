@@ -19,7 +19,8 @@ from miniagents.ext.llm.provider import STOP_REASON, Provider
 from miniagents.ext.llm.tool_loop import DEFAULT_MAX_TOOL_ROUNDS, DEFAULT_TOOL_TIMEOUT, parse_tool_call
 from miniagents.ext.llm.wire import server_sent_events
 from miniagents.messages import Message, Token
-from miniagents.tools import Tool, ToolLike, plain
+from miniagents.promising.frozen import plain
+from miniagents.tools import Tool, ToolLike
 
 if TYPE_CHECKING:
     import anthropic

@@ -16,7 +16,8 @@ from typing import Any
 from miniagents.agents import InteractionContext
 from miniagents.errors import ToolRoundsError
 from miniagents.messages import Message, MessagePromise
-from miniagents.tools import DEFAULT_TOOL_TIMEOUT, ToolLike, plain, start_tool_call, tools_by_name
+from miniagents.promising.frozen import plain
+from miniagents.tools import DEFAULT_TOOL_TIMEOUT, ToolLike, start_tool_call, tools_by_name
 
 __all__ = [
     "DEFAULT_MAX_TOOL_ROUNDS",

@@ -8,7 +8,7 @@ import pydantic
 import pytest
 
 from miniagents import ChatHistoryMD, InteractionContext, Message, MiniAgents, miniagent
-from miniagents.errors import ToolDefinitionError, ToolRoundsError
+from miniagents.errors import ToolDefinitionError, ToolError, ToolRoundsError
 from miniagents.ext.llm.anthropic import anthropic_agent
 from miniagents.ext.llm.demo import demo_agent
 from miniagents.ext.llm.openai import openai_agent
@@ -531,3 +531,39 @@ async def test_a_tool_that_takes_too_long_is_stopped_and_the_model_is_told(provi
     assert answer.text == "The search took too long."
     sent_back = json.dumps(llm_server.requests[1].body)
     assert "took longer than 0.2 s" in sent_back
+
+
+async def test_a_tool_that_asks_runs_only_when_allowed_and_the_model_hears_a_no():
+    asked = []
+
+    async def approve(tool, arguments):
+        asked.append((tool.name, arguments))
+        return arguments["city"] != "Atlantis"
+
+    guarded = Tool.of(get_weather).asking(approve)
+    async with MiniAgents():
+        _, allowed, _ = await demo_agent.inquire("weather in Paris", tools=[guarded], tokens_per_second=0)
+        _, denied, answer = await demo_agent.inquire(
+            "weather in Atlantis", tools=[guarded], tokens_per_second=0
+        )
+    assert asked == [
+        ("get_weather", {"city": "Paris", "unit": "c"}),
+        ("get_weather", {"city": "Atlantis", "unit": "c"}),
+    ]
+    assert (allowed.text, allowed.is_error, allowed.approval) == ("18°C and sunny in Paris", False, "allowed")
+    assert (denied.text, denied.is_error, denied.approval) == (
+        "the user did not allow this call",
+        True,
+        "denied",
+    )
+    assert "did not allow" in answer.text
+
+
+async def test_a_tool_error_is_sent_to_the_model_as_it_is_written():
+    def lookup(code: str) -> str:
+        """Look a code up."""
+        raise ToolError(f"no entry for {code}; try a code of 3 letters")
+
+    async with MiniAgents():
+        _, result, _ = await demo_agent.inquire("lookup XYZW", tools=[lookup], tokens_per_second=0)
+    assert (result.text, result.is_error) == ("no entry for lookup XYZW; try a code of 3 letters", True)

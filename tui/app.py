@@ -21,14 +21,16 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 
 from miniagents import MiniAgents, TranscriptWriteError
+from miniagents.tools import Tool
 from miniagents.transcript_folder import new_transcript_path
-from tui.agent_loader import describe_tools
 from tui.config import Settings, default_model, key_sources, provider_sdks
-from tui.messages import CompareRequested, LeavePanelRequested
+from tui.messages import CompareRequested, LeavePanelRequested, ToolsChanged
 from tui.screens.chat import ChatScreen
+from tui.screens.dialogs import ApprovalDialog
 from tui.screens.panel import PanelScreen
 from tui.screens.transcripts import TranscriptsScreen
 from tui.session import ChatSession, PaneSpec
+from tui.toolbox import Toolbox, Verdict
 from tui.widgets.frame_pacer import FramePacer
 
 __all__ = ["ChatApp"]
@@ -64,6 +66,9 @@ class ChatApp(App[int]):
         self.pacer = FramePacer()
         """The ticks at which streaming replies redraw, shared by every reply on screen."""
         self.keys_description = " · ".join(source.describe() for source in key_sources(Path(".env")))
+        self.toolbox = Toolbox(settings)
+        """The tools the models may call (kept across chats: so is what the user allowed)."""
+        self.toolbox.ask_user = self._ask_about_call
         self.session = self._new_session(
             transcript, settings.models[0] if settings.models else default_model()
         )
@@ -90,6 +95,7 @@ class ChatApp(App[int]):
             self.settings,
             transcript,
             model_spec,
+            self.toolbox,
             on_save_error=self._report_save_error,
             on_saved=self._show_where_saved,
         )
@@ -150,6 +156,7 @@ class ChatApp(App[int]):
                     # The screens are gone: stop what they started. Exiting the context waits while
                     # the agents clean up (a reply being streamed is saved as interrupted).
                     self.agents.cancel_all()
+                    await self.toolbox.aclose()
         finally:
             await self.session.history.aflush()
 
@@ -165,6 +172,7 @@ class ChatApp(App[int]):
         await self.session.arecord_system_prompt()
         await self.push_screen(self._main_screen(command_line=True))
         self.call_after_refresh(self._warm_up)
+        self.toolbox.start(self._tools_changed)
 
     def _warm_up(self) -> None:
         """After the first frame, import what replies need in a worker thread.
@@ -179,6 +187,31 @@ class ChatApp(App[int]):
         for name in ("rich.markdown", *sorted(provider_sdks(specs))):
             with contextlib.suppress(ImportError):  # a missing SDK is reported when a model needs it
                 await asyncio.to_thread(importlib.import_module, name)
+
+    # ------------------------------------------------------------ tools
+
+    def _tools_changed(self, problem: str | None) -> None:
+        """Tell the chat or panel (under any dialog) that the tools on offer changed."""
+        for screen in self.screen_stack:
+            if isinstance(screen, ChatScreen | PanelScreen):
+                screen.post_message(ToolsChanged(problem))
+
+    async def _ask_about_call(self, tool: Tool, arguments: dict[str, Any]) -> Verdict:
+        """Ask the user whether a tool call may run (a dialog over whatever is on screen)."""
+        answered: asyncio.Future[Verdict] = asyncio.get_running_loop().create_future()
+
+        def answer(verdict: Verdict | None) -> None:
+            if not answered.done():
+                answered.set_result(verdict or "deny")
+
+        dialog = ApprovalDialog(tool, arguments, self.toolbox.source_of(tool.name))
+        await self.push_screen(dialog, callback=answer)
+        try:
+            return await answered
+        except asyncio.CancelledError:
+            if self.screen_stack and self.screen_stack[-1] is dialog:
+                dialog.dismiss("deny")  # the reply was stopped while the question was open
+            raise
 
     def _main_screen(self, command_line: bool) -> Screen[None]:
         """The chat, or the panel view when the session has panes."""
@@ -256,7 +289,7 @@ class ChatApp(App[int]):
                     yield SystemCommand(
                         binding.description, f"{binding.tooltip} ({_key_name(binding.key)})", run
                     )
-        for tool in describe_tools(self.settings.tools):
+        for tool in self.toolbox.tools():
             about = f"{tool.name}({', '.join(tool.parameters.get('properties', {}))}): {tool.description}"
             yield SystemCommand(
                 f"Tool: {tool.name}",

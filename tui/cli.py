@@ -13,6 +13,7 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
+from miniagents.ext.mcp import MCPServerError, check_server
 from miniagents.files import make_private_folders
 from miniagents.transcript_folder import new_transcript_path
 from miniagents.transcript_format import TranscriptFormatError, read_transcript_file
@@ -36,6 +37,8 @@ _ENVIRONMENT = """environment:
   ANTHROPIC_API_KEY     key for anthropic:<model>
   MINIAGENTS_MODEL      the model when --model is not given
   MINIAGENTS_TRANSCRIPTS_DIR  where conversations are saved when --transcripts-dir is not given
+  XDG_STATE_HOME        MCP servers' stderr goes to $XDG_STATE_HOME/miniagents-tui/mcp-servers.log
+                        (default ~/.local/state/...)
 
 exit codes: 0 on quit; 2 for bad arguments or an unreadable --resume file."""
 
@@ -88,6 +91,24 @@ def _parser() -> argparse.ArgumentParser:
         default=DEFAULT_TOOL_TIMEOUT,
         help="seconds a tool call may take before it is stopped (default: %(default)s)",
     )
+    parser.add_argument(
+        "--mcp",
+        action="append",
+        default=[],
+        metavar="SERVER",
+        help="an MCP server whose tools the models may call: a command line to start (quoted, e.g."
+        ' "uvx mcp-server-time") or an http(s) URL; each call asks first; repeatable',
+    )
+    parser.add_argument(
+        "--confirm-tools",
+        action="store_true",
+        help="ask before each call of a --tools tool too (they run without asking by default)",
+    )
+    parser.add_argument(
+        "--allow-all-tools",
+        action="store_true",
+        help="never ask before a tool call, not even an MCP server's",
+    )
     parser.add_argument("--system", help="a system prompt for the assistant (saved in the transcript)")
     parser.add_argument(
         "--transcripts-dir", type=Path, help="where conversations are saved (default: ./transcripts)"
@@ -132,6 +153,9 @@ def run(argv: list[str] | None = None) -> int:
         agents=args.agent,
         tools=args.tools,
         tool_timeout=args.tool_timeout,
+        mcp=args.mcp,
+        confirm_tools=args.confirm_tools,
+        allow_all_tools=args.allow_all_tools,
         system=args.system,
         transcripts_dir=transcripts_dir,
         max_retries=args.max_retries,
@@ -147,7 +171,9 @@ def run(argv: list[str] | None = None) -> int:
             build_agent(spec, settings)
         for spec in settings.agents:
             load_agent(spec)
-    except (ConfigError, AgentLoadError) as error:
+        for server in settings.mcp:
+            check_server(server)
+    except (ConfigError, AgentLoadError, MCPServerError) as error:
         print(f"miniagents-tui: {error}", file=sys.stderr)
         return 2
     if len(settings.models) + len(settings.agents) > MAX_PANES:

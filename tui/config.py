@@ -18,7 +18,6 @@ from miniagents.ext.llm.base import (
     DEFAULT_OPENAI_MODEL,
 )
 from miniagents.ext.llm.demo import DEFAULT_DEMO_SPEED
-from tui.agent_loader import load_tools
 
 __all__ = [
     "DEFAULT_DEMO_SPEED",
@@ -32,6 +31,7 @@ __all__ = [
     "default_model",
     "key_sources",
     "local_model_installed",
+    "takes_tools",
 ]
 
 
@@ -66,6 +66,12 @@ class Settings:
     """`package.module:name` specs of tools (functions, agents or lists of them) every model may call."""
     tool_timeout: float = DEFAULT_TOOL_TIMEOUT
     """Seconds a tool call may take before it is stopped (its result then says so, as an error)."""
+    mcp: list[str] = field(default_factory=list)
+    """MCP servers whose tools every model may call: command lines to start, or http(s) URLs."""
+    confirm_tools: bool = False
+    """Ask before each call of a `--tools` tool too (MCP tools always ask, unless `allow_all_tools`)."""
+    allow_all_tools: bool = False
+    """Never ask before a tool call, not even an MCP server's."""
     system: str | None = None
     transcripts_dir: Path = Path("transcripts")
     max_retries: int = DEFAULT_MAX_RETRIES
@@ -130,6 +136,11 @@ def default_model() -> str:
     return "demo"
 
 
+def takes_tools(spec: str) -> bool:
+    """Whether the model of `spec` can call tools (all but `local`: a model that small cannot)."""
+    return spec != "local"
+
+
 def provider_sdks(specs: Iterable[str]) -> set[str]:
     """The provider SDK modules the models of `specs` import when first asked (`openai`, `anthropic`)."""
     return {spec.partition(":")[0] for spec in specs} & {"openai", "anthropic"}
@@ -138,20 +149,23 @@ def provider_sdks(specs: Iterable[str]) -> set[str]:
 def build_agent(spec: str, settings: Settings) -> MiniAgent:
     """Turn `demo`, `openai:<model>` or `anthropic:<model>` into a configured agent.
 
-    The agent may call the tools `settings.tools` names (all but `local`: a model that small
-    cannot call tools).
+    Its tools are given with each call (see `ChatSession.amodel_options`): MCP servers connect later.
 
     Raises:
         ConfigError: the spec names no known provider.
     """
     provider, _, model = spec.partition(":")
-    tools = [tool for tools_spec in settings.tools for tool in load_tools(tools_spec)]
-    with_tools = {"tools": tools, "tool_timeout": settings.tool_timeout}
-    common = {"max_retries": settings.max_retries, "idle_timeout": settings.idle_timeout, **with_tools}
+    common = {
+        "max_retries": settings.max_retries,
+        "idle_timeout": settings.idle_timeout,
+        "tool_timeout": settings.tool_timeout,
+    }
     if provider == "demo" and not model:
         from miniagents.ext.llm.demo import demo_agent
 
-        return demo_agent.fork(alias="demo", tokens_per_second=settings.tokens_per_second, **with_tools)
+        return demo_agent.fork(
+            alias="demo", tokens_per_second=settings.tokens_per_second, tool_timeout=settings.tool_timeout
+        )
     if provider == "local" and not model:
         try:
             from miniagents.ext.llm.local import local_agent

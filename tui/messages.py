@@ -8,7 +8,7 @@ from textual.message import Message
 
 from tui.session import PaneSpec
 
-__all__ = ["CompareRequested", "LeavePanelRequested"]
+__all__ = ["CompareRequested", "LeavePanelRequested", "ToolsChanged"]
 
 
 @dataclass
@@ -21,3 +21,11 @@ class CompareRequested(Message):
 @dataclass
 class LeavePanelRequested(Message):
     """The person asked to go on in the chat with one pane alone (the session already uses it)."""
+
+
+@dataclass
+class ToolsChanged(Message):
+    """The tools on offer changed (an MCP server connected, failed or went away); sent to the screen."""
+
+    problem: str | None
+    """One line on what went wrong, or None when a server just became ready."""

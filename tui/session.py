@@ -16,8 +16,17 @@ from urllib.parse import urlsplit
 
 from miniagents import ChatHistoryMD, InteractionContext, Message, MiniAgent, TranscriptWriteError
 from miniagents.ext.llm.base import RetryNotice
-from tui.agent_loader import describe_tools, load_agent
-from tui.config import KNOWN_MODELS, MAX_PANES, ConfigError, Settings, build_agent, local_model_installed
+from tui.agent_loader import load_agent
+from tui.config import (
+    KNOWN_MODELS,
+    MAX_PANES,
+    ConfigError,
+    Settings,
+    build_agent,
+    local_model_installed,
+    takes_tools,
+)
+from tui.toolbox import Toolbox
 
 __all__ = ["ChatSession", "PaneSpec"]
 
@@ -44,6 +53,7 @@ class ChatSession:
         settings: Settings,
         transcript: Path,
         model_spec: str,
+        toolbox: Toolbox | None = None,
         on_save_error: Callable[[TranscriptWriteError], object] | None = None,
         on_saved: Callable[[], object] | None = None,
     ) -> None:
@@ -53,6 +63,8 @@ class ChatSession:
             ConfigError: `model_spec` names no known provider.
         """
         self.settings = settings
+        self.toolbox = toolbox or Toolbox(settings)
+        """The tools the models may call."""
         self.history = ChatHistoryMD(transcript, on_save_error=on_save_error, on_saved=on_saved)
         """The conversation, saved as Markdown."""
         self.model_spec = model_spec
@@ -85,12 +97,17 @@ class ChatSession:
     async def _answer(
         self, ctx: InteractionContext, on_retry: Callable[[RetryNotice], object] | None = None
     ) -> None:
-        options = self.model_options(on_retry) if self._agent_is_model else {}
+        options = await self.amodel_options(self.model_spec, on_retry) if self._agent_is_model else {}
         ctx.reply(self.agent.inquire(ctx.messages, **options))
 
-    def model_options(self, on_retry: Callable[[RetryNotice], object] | None = None) -> dict[str, Any]:
-        """The keyword arguments every model of this session is called with."""
+    async def amodel_options(
+        self, spec: str, on_retry: Callable[[RetryNotice], object] | None = None
+    ) -> dict[str, Any]:
+        """The keyword arguments the model of `spec` is called with now (tools once MCP servers settle)."""
         options: dict[str, Any] = {}
+        if takes_tools(spec):
+            await self.toolbox.asettled()
+            options["tools"] = self.toolbox.tools()
         if self.system_prompt:
             options["system"] = self.system_prompt
         if on_retry is not None:
@@ -188,11 +205,8 @@ class ChatSession:
         return (f"{self.model_spec} → {host}" if host else self.model_spec), keys_description
 
     def tools_description(self) -> str | None:
-        """How many tools the models may call and where they come from (None without `--tools`)."""
-        if not self.settings.tools:
-            return None
-        count = len(describe_tools(self.settings.tools))
-        return f"{count} tool{'s' * (count != 1)} from {', '.join(self.settings.tools)}"
+        """How many tools the models may call and where they come from (None without tools)."""
+        return self.toolbox.description()
 
     def server(self) -> str | None:
         """The host (and port) requests go to when a base URL points the provider elsewhere."""

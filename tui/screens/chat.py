@@ -21,7 +21,7 @@ from textual.widgets import Footer, Header
 from miniagents import InteractionContext, MiniAgent, adialog_loop
 from tui.clipboard import copy_selection, copy_text
 from tui.conversation import Regenerate, Resend, Send, Turn, active_messages
-from tui.messages import CompareRequested
+from tui.messages import CompareRequested, ToolsChanged
 from tui.screens.dialogs import InputDialog, aask_system_prompt
 from tui.session import ChatSession
 from tui.widgets.chat_log import ChatLog
@@ -106,6 +106,13 @@ class ChatScreen(Screen[None]):
         view = self.conversation
         view.status_before, view.status_after = (model, *([tools] if tools else [])), (note,)
         view.set_status()
+
+    @on(ToolsChanged)
+    async def tools_changed(self, event: ToolsChanged) -> None:
+        """Show the tools on offer now; what went wrong with a server stays in the conversation."""
+        self._show_model()
+        if event.problem:
+            await self.chat_log.add_notice(event.problem, error=True)
 
     # ------------------------------------------------------------ the conversation
 

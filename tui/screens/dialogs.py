@@ -1,22 +1,26 @@
-"""Small modal dialogs: ask for a line of text (with optional choices), or confirm an action."""
+"""Small modal dialogs: ask for a line of text, confirm an action, or let a tool call run."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from typing import Any
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from miniagents.tools import Tool
 from tui.sanitize import visible
 from tui.session import ChatSession
+from tui.toolbox import Verdict
 
-__all__ = ["ConfirmDialog", "InputDialog", "aask_system_prompt"]
+__all__ = ["ApprovalDialog", "ConfirmDialog", "InputDialog", "aask_system_prompt"]
 
 
 class InputDialog(ModalScreen[str | None]):
@@ -108,6 +112,65 @@ class ConfirmDialog(ModalScreen[bool]):
     def action_answer(self, answer: bool) -> None:
         """Answer from the keyboard."""
         self.dismiss(answer)
+
+
+class ApprovalDialog(ModalScreen[Verdict]):
+    """Ask whether a tool call may run: `y` allows it once, `a` for the session, `n` or Esc denies.
+
+    Keys typed in the first `ARMING_SECONDS` are ignored: someone typing when the dialog appears
+    must not answer it by accident. The dialog has the `armed` class once it listens.
+    """
+
+    CSS_PATH = "dialogs.tcss"
+    BINDINGS = [  # noqa: RUF012
+        Binding("y", "answer('once')", "Allow once"),
+        Binding("a", "answer('session')", "Allow for this session"),
+        Binding("n,escape", "answer('deny')", "Deny"),
+    ]
+
+    ARMING_SECONDS = 0.5
+    """How long after it appears the dialog ignores keys."""
+
+    def __init__(self, tool: Tool, arguments: dict[str, Any], source: str) -> None:
+        """Ask about a call of `tool` (offered by `source`) with `arguments`."""
+        super().__init__()
+        self._tool = tool
+        self._arguments = arguments
+        self._source = source
+
+    def compose(self) -> ComposeResult:  # noqa: D102
+        shown = json.dumps(self._arguments, ensure_ascii=False, indent=2, default=str)
+        description = (self._tool.description or "").strip().splitlines()
+        with Vertical():
+            yield Static(
+                Text(visible(f"⚙ The model wants to call {self._tool.name} ({self._source})")),
+                classes="question",
+            )
+            if description:
+                yield Static(Text(visible(description[0])), classes="about")
+            with VerticalScroll(classes="arguments"):
+                yield Static(Text(visible(shown)))
+            with Horizontal():
+                yield Button("Deny (n)", id="deny", variant="error")
+                yield Button("Allow for this session (a)", id="session")
+                yield Button("Allow once (y)", id="once", variant="success")
+
+    def on_mount(self) -> None:  # noqa: D102
+        self.set_timer(self.ARMING_SECONDS, lambda: self.add_class("armed"))
+
+    @on(Button.Pressed)
+    def pressed(self, event: Button.Pressed) -> None:
+        """Answer with the pressed button (a click is never typed by accident)."""
+        self.dismiss(_verdict(event.button.id))
+
+    def action_answer(self, verdict: str) -> None:
+        """Answer from the keyboard, once the dialog is armed."""
+        if self.has_class("armed"):
+            self.dismiss(_verdict(verdict))
+
+
+def _verdict(name: str | None) -> Verdict:
+    return "once" if name == "once" else "session" if name == "session" else "deny"
 
 
 async def aask_system_prompt(screen: Screen[None], session: ChatSession) -> None:

@@ -22,7 +22,7 @@ from textual.widgets import Footer, Header
 from miniagents import InteractionContext, Message, MiniAgent
 from tui.clipboard import copy_selection, copy_text
 from tui.conversation import last_winner, pane_context, pane_history
-from tui.messages import LeavePanelRequested
+from tui.messages import LeavePanelRequested, ToolsChanged
 from tui.screens.dialogs import aask_system_prompt
 from tui.session import ChatSession, PaneSpec
 from tui.widgets.agent_pane import AgentPane
@@ -109,6 +109,12 @@ class PanelScreen(Screen[None]):
 
     async def on_mount(self) -> None:  # noqa: D102
         self._layout_panes(self.size.width)
+        self._show_status()
+        messages = await self.session.history.aload_chat_history()
+        for pane in self.panes:
+            await pane.view.chat_log.add_saved(pane_history(messages, pane.index), pane.pane_name)
+
+    def _show_status(self) -> None:
         tools = self.session.tools_description()
         self.set_status(
             f"{len(self.pane_agents)} assistants",
@@ -116,9 +122,13 @@ class PanelScreen(Screen[None]):
             "Enter sends to all",
             "Tab to a pane, then w picks its reply, Esc stops it",
         )
-        messages = await self.session.history.aload_chat_history()
-        for pane in self.panes:
-            await pane.view.chat_log.add_saved(pane_history(messages, pane.index), pane.pane_name)
+
+    @on(ToolsChanged)
+    def tools_changed(self, event: ToolsChanged) -> None:
+        """Show the tools on offer now, and what went wrong with a server (it stays on screen a while)."""
+        self._show_status()
+        if event.problem:
+            self.notify(event.problem, title="MCP server", severity="error", timeout=30, markup=False)
 
     def on_resize(self, event: events.Resize) -> None:  # noqa: D102
         self._layout_panes(event.size.width)
@@ -163,7 +173,11 @@ class PanelScreen(Screen[None]):
             messages = await history.aload_chat_history()
             replies = []
             for pane, spec, agent in zip(self.panes, self.pane_specs, self.pane_agents, strict=True):
-                options = session.model_options(pane.view.show_retry) if spec.kind == "model" else {}
+                options = (
+                    await session.amodel_options(spec.spec, pane.view.show_retry)
+                    if spec.kind == "model"
+                    else {}
+                )
                 reply = agent.inquire(pane_context(messages, pane.index), **options)
                 replies.append(record.inquire(reply, role="assistant", branch=pane.index))
             await asyncio.gather(

@@ -61,14 +61,16 @@ class CallTitles:
 class ToolMessage(AssistantMessage):
     """A tool's result: `⚙ name(arguments) · state`, then what the tool returned, streamed as it comes.
 
-    A tool that is an agent streams its reply here while it writes it. The state is running, done
-    (with the time it took), error (the model is told too) or stopped.
+    A tool that is an agent streams its reply here while it writes it. The state is waiting for
+    approval (when the tool asks first), running, done (with the time it took), error (the model is
+    told too), denied or stopped.
     """
 
     DEFAULT_CSS = """
     ToolMessage { margin: 0 8 0 3; border-left: wide $accent; }
     ToolMessage > .title { color: $accent; text-wrap: nowrap; text-overflow: ellipsis; }
     ToolMessage.-error > .title { color: $error; }
+    ToolMessage.-asking > .title, ToolMessage.-denied > .title { color: $warning; }
     ToolMessage.-collapsed > ReplyBody { max-height: 12; }
     ToolMessage > .more { color: $text-muted; display: none; }
     ToolMessage.-long > .more { display: block; }
@@ -83,8 +85,8 @@ class ToolMessage(AssistantMessage):
         """A block for the call `call` (as `call_text` gives it), empty or showing a saved result."""
         super().__init__(call, message)
         self.call = call
-        self._state = "running…" if message is None else _final_state(message)
-        self.set_class(self._state == "error", "-error")
+        self._state = ""
+        self._show_state("running…" if message is None else _final_state(message))
         self.add_class("-collapsed")
 
     def compose(self) -> ComposeResult:  # noqa: D102
@@ -117,26 +119,38 @@ class ToolMessage(AssistantMessage):
 
     async def stream(self, promise: MessagePromise, pacer: FramePacer, progress: StreamProgress) -> Message:
         """Stream the result (see `AssistantMessage.stream`), with the state in the title."""
-        started = time.perf_counter()
-        self._show_state("running…")
+        started: float | None = None
 
-        def tick() -> None:  # the time it has run, and the result's length, as it streams in
-            self._show_state(f"running {time.perf_counter() - started:.0f} s…")
+        def tick() -> None:  # waiting for approval, or the time it has run; the result's length
+            nonlocal started
+            if promise.metadata_so_far.get("approval") == "asked":
+                self._show_state("waiting for your approval…")
+                return
+            now = time.perf_counter()
+            started = started or now
+            self._show_state(f"running {now - started:.0f} s…")
             self._show_more()
 
-        ticker = self.set_interval(1.0, tick)
+        tick()
+        ticker = self.set_interval(0.25, tick)
         try:
             message = await super().stream(promise, pacer, progress)
         finally:
             ticker.stop()
         self._show_more()
         state = _final_state(message)
-        self._show_state(f"done in {time.perf_counter() - started:.1f} s" if state == "done" else state)
+        if state == "done" and started is not None:  # (None: it was allowed and done within a tick)
+            state = f"done in {time.perf_counter() - started:.1f} s"
+        self._show_state(state)
         return message
 
     def _show_state(self, state: str) -> None:
+        if state == self._state:
+            return
         self._state = state
         self.set_class(state == "error", "-error")
+        self.set_class(state == "denied", "-denied")
+        self.set_class(state.startswith("waiting"), "-asking")
         self.refresh_title()
 
 
@@ -145,4 +159,6 @@ def _final_state(message: Message) -> str:
     status = getattr(message, "status", None)
     if status is not None:
         return "stopped" if status == INTERRUPTED else "broke off"
+    if getattr(message, "approval", None) == "denied":
+        return "denied"
     return "error" if getattr(message, "is_error", False) else "done"

@@ -204,6 +204,14 @@ class ChatSession:
         host = self.server()
         return (f"{self.model_spec} → {host}" if host else self.model_spec), keys_description
 
+    async def amissing_tools(self, messages: Iterable[Message]) -> list[str]:
+        """The tools `messages` called that are not on offer now (asked once the MCP servers settle)."""
+        called = {str(call.name) for m in messages for call in getattr(m, "tool_calls", None) or ()}
+        if not called:
+            return []
+        await self.toolbox.asettled()
+        return sorted(called - {tool.name for tool in self.toolbox.tools()})
+
     def tools_description(self) -> str | None:
         """How many tools the models may call and where they come from (None without tools)."""
         return self.toolbox.description()

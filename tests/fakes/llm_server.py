@@ -182,6 +182,15 @@ def _last_user_text(body: dict[str, Any]) -> str:
     return ""
 
 
+def _has_tool_blocks(body: dict[str, Any]) -> bool:
+    return any(
+        isinstance(block, dict) and block.get("type") in ("tool_use", "tool_result")
+        for message in body.get("messages") or ()
+        if isinstance(message.get("content"), list)
+        for block in message["content"]
+    )
+
+
 def _make_handler(server: FakeLLMServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -198,6 +207,11 @@ def _make_handler(server: FakeLLMServer) -> type[BaseHTTPRequestHandler]:
                 )
             )
             anthropic = self.path.endswith("/messages")
+            if anthropic and "tools" not in body and _has_tool_blocks(body):
+                # as the real API: history with tool blocks needs tools in the request
+                refusal = "Requests which include `tool_use` or `tool_result` blocks must define tools."
+                self._send_status(Status(400, refusal), anthropic)
+                return
             behavior = server.next_behavior(body)
             if isinstance(behavior, Status):
                 self._send_status(behavior, anthropic)

@@ -39,6 +39,15 @@ async def test_a_function_tool_is_called_and_shown_with_its_arguments_and_result
         await wait_for(lambda: len(reopened.screen.query(ToolMessage)) == 1, pilot)
         assert _titles(reopened) == ['⚙ weather({"city": "Paris"}) · done']
 
+        def told() -> bool:
+            return any(
+                "called weather, not loaded now" in str(n.render()) for n in reopened.screen.query(".notice")
+            )
+
+        await wait_for(told, pilot)
+        await send(pilot, "and in Rome?")  # it goes on without the tool
+        await wait_for(lambda: len(messages_in(path)) == 6, pilot)
+
 
 async def test_a_tool_that_raises_is_shown_as_an_error_and_the_chat_goes_on(tmp_path):
     path = tmp_path / "chat.md"

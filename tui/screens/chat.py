@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
-from miniagents import InteractionContext, MiniAgent, adialog_loop
+from miniagents import InteractionContext, Message, MiniAgent, adialog_loop
 from tui.clipboard import copy_selection, copy_text
 from tui.conversation import Regenerate, Resend, Send, Turn, active_messages
 from tui.messages import CompareRequested, ToolsChanged
@@ -136,8 +136,20 @@ class ChatScreen(Screen[None]):
             await self.chat_log.add_notice(
                 f"This chat was held with {held_with}; it goes on with {now} (Ctrl+O to switch)."
             )
+        self._report_missing_tools(shown)
         assistant = self.session.assistant.fork(on_retry=self.conversation.show_retry)
         await adialog_loop(self.user_agent, assistant, history, select_history=active_messages)
+
+    @work(group="tools-check")
+    async def _report_missing_tools(self, messages: list[Message]) -> None:
+        """Say which tools this chat called that are not on offer now (once the MCP servers settle)."""
+        missing = await self.session.amissing_tools(messages)
+        if missing:
+            names = ", ".join(missing)
+            await self.chat_log.add_notice(
+                f"This chat called {names}, not loaded now: the model sees those calls but cannot make"
+                " them again (load tools with --tools or --mcp)."
+            )
 
     async def _user_turn(self, ctx: InteractionContext) -> None:
         """Show the assistant's reply, then reply with what the person does next."""

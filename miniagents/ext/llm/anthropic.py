@@ -16,7 +16,12 @@ from miniagents.ext.llm.base import (
     model_text,
 )
 from miniagents.ext.llm.provider import STOP_REASON, Provider
-from miniagents.ext.llm.tool_loop import DEFAULT_MAX_TOOL_ROUNDS, DEFAULT_TOOL_TIMEOUT, parse_tool_call
+from miniagents.ext.llm.tool_loop import (
+    DEFAULT_MAX_TOOL_ROUNDS,
+    DEFAULT_TOOL_TIMEOUT,
+    arguments_json,
+    parse_tool_call,
+)
 from miniagents.ext.llm.wire import server_sent_events
 from miniagents.messages import Message, Token
 from miniagents.promising.frozen import plain
@@ -96,7 +101,7 @@ async def anthropic_agent(
         ]
 
     def attempt_for(conversation: Sequence[Message]) -> Callable[[], AsyncGenerator[Token]]:
-        system_text, messages = _anthropic_messages(conversation, system)
+        system_text, messages = _anthropic_messages(conversation, system, with_tools=bool(described))
         request = {**base, "messages": messages}
         if system_text:
             request["system"] = system_text
@@ -162,12 +167,13 @@ def _warmed(client: anthropic.AsyncAnthropic) -> anthropic.AsyncAnthropic:
 
 
 def _anthropic_messages(
-    conversation: Sequence[Message], system: str | None
+    conversation: Sequence[Message], system: str | None, with_tools: bool = True
 ) -> tuple[str, list[dict[str, Any]]]:
     """The system text and the alternating turns of the messages API, tool use and results included.
 
     System messages join the system text; tool results go in the next user turn; consecutive
-    messages of one role are merged, as the API requires alternation.
+    messages of one role are merged, as the API requires alternation. A request without tools may
+    not hold tool blocks (the API refuses it), so then earlier calls and results go as text.
     """
     system_parts = [system] if system else []
     turns: list[dict[str, Any]] = []
@@ -188,6 +194,12 @@ def _anthropic_messages(
         text = model_text(message)
         if role == "system":
             system_parts.append(text)
+        elif role == "tool" and not with_tools:
+            outcome = "failed" if getattr(message, "is_error", False) else "returned"
+            add("user", f"[{getattr(message, 'tool_name', 'a tool')} {outcome}: {text}]")
+        elif role == "assistant" and calls and not with_tools:
+            called = "\n".join(f"[called {c.name}({arguments_json(c.arguments)})]" for c in calls)
+            add("assistant", f"{text}\n\n{called}" if text else called)
         elif role == "tool":
             result: dict[str, Any] = {
                 "type": "tool_result",

@@ -448,6 +448,39 @@ async def test_a_chat_with_tools_is_saved_reloaded_and_continued(provider, llm_s
         ]
 
 
+async def test_a_chat_with_tools_continues_with_a_model_that_has_no_tools(provider, llm_server):
+    """Resumed without its tools: the calls and results go as text (Anthropic refuses tool blocks
+    in a request without tools, and so does the fake server)."""
+    name, make = provider
+    llm_server.script(Reply(tokens=["Still sunny."]))
+    earlier = [
+        Message(text="Weather in Rome?", role="user"),
+        Message(
+            text="Checking.",
+            role="assistant",
+            tool_calls=[{"id": "w1", "name": "get_weather", "arguments": {"city": "Rome"}}],
+        ),
+        Message(
+            text="18°C and sunny in Rome",
+            role="tool",
+            tool_call_id="w1",
+            tool_name="get_weather",
+            is_error=False,
+        ),
+        Message(text="Sunny in Rome.", role="assistant"),
+        Message(text="And now?", role="user"),
+    ]
+    async with MiniAgents():
+        reply = [m.text for m in await make().inquire(earlier)]
+    assert reply == ["Still sunny."]
+    sent = llm_server.requests[-1].body
+    assert "tools" not in sent
+    if name == "anthropic":
+        assert [m["role"] for m in sent["messages"]] == ["user", "assistant", "user", "assistant", "user"]
+        assert sent["messages"][1]["content"] == 'Checking.\n\n[called get_weather({"city": "Rome"})]'
+        assert sent["messages"][2]["content"] == "[get_weather returned: 18°C and sunny in Rome]"
+
+
 # ---------------------------------------------------------------- offline, and who wrote what
 
 

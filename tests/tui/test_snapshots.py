@@ -163,6 +163,27 @@ def test_tool_blocks_in_a_reopened_chat(snap_compare, in_tmp):
     assert _snap(snap_compare, _app("tools.md"), terminal_size=(100, 50), run_before=run_before)
 
 
+def test_a_tool_call_waiting_for_approval(snap_compare, in_tmp):
+    """A call that asks first: behind the dialog, the round titled with its call and the tool's block
+    "waiting for your approval…" in the warning colour; the dialog names the tool and where it comes
+    from, its description, its arguments as JSON, and Deny (n), Allow for this session (a) and Allow
+    once (y)."""
+    settings = Settings(tokens_per_second=0, tools=["tests.tui.chat_tools:tools"], confirm_tools=True)
+    app = ChatApp(settings, Path("transcripts") / "asking.md")
+
+    async def run_before(pilot):
+        for character in "weather in Paris?":
+            await pilot.press("space" if character == " " else character)
+        await pilot.press("enter")
+        await wait_for(lambda: pilot.app.screen.has_class("armed"), pilot)
+        chat = pilot.app.screen_stack[-2]
+        await wait_for(lambda: "waiting" in chat.query_one(ToolMessage).title_text(), pilot)
+        chat.query_one(".reply-status", StatusLine).show(*STATUS)
+        await pilot.pause(0.2)
+
+    assert _snap(snap_compare, app, terminal_size=SIZE, run_before=run_before)
+
+
 def test_transcripts_browser(snap_compare, in_tmp):
     """The transcripts browser: search box, a table of two conversations (newest first) with title, date,
     models and message count, a summary line and the browser's keys in the footer."""

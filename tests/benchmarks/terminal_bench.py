@@ -16,6 +16,8 @@ Each run reports, with the goals of issue #15:
 - `key_echo_ms_one_stream_1000`: key -> its echo while one reply streams at 1,000 tok/s (p99 <= 50);
 - `key_echo_ms_four_panes_1000`: the same with four panes at 1,000 tok/s each (p99 <= 50), and how
   far the screen is behind the streams at their end (<= 0.1 s);
+- `key_echo_ms_agent_tool_1000`: the same while a tool that is an agent streams its reply at
+  1,000 tok/s inside its tool block (issue #14: p99 <= 50);
 - `typing_ms_one_stream_2000`: each character typed at 10/s while a reply streams at 2,000 tok/s
   (every one <= 50);
 - `idle_cpu_s_over_3s`: CPU the app uses in 3 s after the streams (keep it near 0);
@@ -40,7 +42,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[2]))
 
-from tests.fakes.llm_server import FakeLLMServer, Reply
+from tests.fakes.llm_server import Call, FakeLLMServer, Reply
 from tests.fakes.terminal import Terminal, app_environment
 
 COLUMNS, LINES = 120, 40
@@ -87,10 +89,15 @@ class Machine:
 class App:
     """`miniagents-tui` on a pty, with a fine-grained wait on what the screen shows."""
 
-    def __init__(self, server: FakeLLMServer, models: list[str], folder: Path) -> None:
+    def __init__(
+        self, server: FakeLLMServer, models: list[str], folder: Path, tools: str | None = None
+    ) -> None:
         executable = shutil.which("miniagents-tui") or str(Path(sys.executable).parent / "miniagents-tui")
         env = app_environment(folder, server.openai_base_url)
         args = [executable, "--max-retries", "0"]
+        if tools is not None:  # a module of this checkout: found through PYTHONPATH
+            args += ["--tools", tools]
+            env["PYTHONPATH"] = str(Path(__file__).parents[2])
         for model in models:
             args += ["--model", model]
         folder.mkdir(parents=True, exist_ok=True)
@@ -268,6 +275,26 @@ def run_once(server: FakeLLMServer, folder: Path) -> dict[str, object]:
     app.wait(lambda: time.monotonic() >= until)  # reads whatever the app still draws
     result["idle_cpu_s_over_3s"] = round(machine.app_cpu() - cpu_before, 3)
     result["quit_s"] = round(app.quit(), 3)
+    app.close()
+
+    # keys while a tool that is an agent streams its reply at 1,000 tok/s inside its block
+    app = App(server, ["openai:fast"], folder / "c", tools="tests.benchmarks.bench_tools:tools")
+    app.wait_for_bytes(PLACEHOLDER, since=0)
+    machine = Machine(app.terminal.process.pid)
+    server.script(
+        Reply(tokens=["Asking."], calls=[Call("narrator", '{"topic": "a fox"}', id="n1")]),
+        Reply(tokens=tokens(300_000, "s"), delay=0.001),
+    )
+    since = len(app.raw)
+    app.terminal.send(b"story\r")
+    app.wait_for_bytes(rb"s\d{3,} ", since=since)
+    echo = keys_while_streaming(app, TYPED[KEYS + 40 : 2 * KEYS + 40])
+    result["key_echo_ms_agent_tool_1000"] = {
+        **milliseconds(echo),
+        "esc_to_saved_interrupted_s": round(stop_reply(app), 3),
+        **machine.report(),
+    }
+    app.quit()
     app.close()
 
     # four panes, each streaming at 1,000 tok/s

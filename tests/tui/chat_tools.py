@@ -43,3 +43,9 @@ async def narrator(ctx: InteractionContext, topic: str) -> None:
 
 tools = [weather, broken_gauge, stuck_sensor, station_list]
 not_a_tool = 42
+
+
+def firehose(city: str) -> str:
+    """Every reading ever taken in a city (a megabyte of text)."""
+    line = f"{city}: 18°C, wind 3 m/s, humidity 40 % \x1b[31m[bold]not markup[/bold]\n"
+    return line * (1_048_576 // len(line) + 1)

@@ -11,6 +11,7 @@ from tui.app import ChatApp
 from tui.cli import run
 from tui.config import Settings
 from tui.screens.chat import ChatScreen
+from tui.widgets.prompt import PromptInput
 from tui.widgets.status_line import StatusLine
 from tui.widgets.tool_message import ToolMessage
 
@@ -146,3 +147,21 @@ async def test_the_status_line_and_the_command_palette_name_the_tools(tmp_path):
         await wait_for(lambda: commands.option_count and not commands.has_class("--populating"), pilot)
         shown = [str(commands.get_option_at_index(i).prompt) for i in range(commands.option_count)]
         assert any("Tool: weather" in prompt for prompt in shown), shown
+
+
+async def test_a_megabyte_result_is_drawn_only_in_part_and_kept_whole(tmp_path):
+    path = tmp_path / "chat.md"
+    app = ChatApp(Settings(tokens_per_second=0, tools=["tests.tui.chat_tools:firehose"]), path)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await send(pilot, "the firehose for Oslo")
+        await wait_for(lambda: len(messages_in(path)) == 4, pilot)
+        (block,) = app.screen.query(ToolMessage)
+        more = block.query_one(".more")
+        await wait_for(lambda: "the first 20,000 of" in str(more.render()), pilot)
+        assert len(block.text) > 1_000_000  # copied whole; drawn in part
+        assert len(block.body.source) < 40_000  # the first 20,000 characters (controls drawn as symbols)
+        await pilot.press("x")  # the app still answers keys at once
+        await wait_for(lambda: app.screen.query_one("#prompt", PromptInput).text == "x", pilot)
+    result = messages_in(path)[2]
+    assert len(result.text) > 1_000_000 and "\x1b[31m[bold]not markup" in result.text
+    assert len(messages_in(path)[3].text) < 2_000  # the demo model quotes a result, shortened

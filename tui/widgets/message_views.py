@@ -84,10 +84,22 @@ class AssistantMessage(Vertical, can_focus=True):
         self._name = name
         self._title = name
         self._saved = message
-        self.body = ReplyBody(visible(message.text) if message is not None else "")
+        self._drawn = 0
+        self.body = ReplyBody(visible(self._fit(message.text)) if message is not None else "")
         """The rendered Markdown."""
         self.text = message.text if message is not None else ""
         self.code_index = 0
+
+    SHOWN_CHARACTERS: int | None = None
+    """At most this many characters of the text are drawn (None: all); `text` keeps it whole."""
+
+    def _fit(self, fragment: str) -> str:
+        """The part of `fragment` still to be drawn, within `SHOWN_CHARACTERS`."""
+        if self.SHOWN_CHARACTERS is None:
+            return fragment
+        drawn = fragment[: max(0, self.SHOWN_CHARACTERS - self._drawn)]
+        self._drawn += len(drawn)
+        return drawn
 
     def on_key(self, event: events.Key) -> None:  # noqa: D102
         send_typing_to_prompt(self, event)
@@ -139,7 +151,8 @@ class AssistantMessage(Vertical, can_focus=True):
                     fragment = "".join(pending)
                     pending.clear()
                     self.text += fragment
-                    self.body.append(visible(fragment))
+                    if drawn := self._fit(fragment):
+                        self.body.append(visible(drawn))
                 elif finished:
                     return
 

@@ -80,6 +80,8 @@ class ToolMessage(AssistantMessage):
 
     SHOWN_LINES = 12
     """A long result shows this many lines until the block is opened (Enter on it)."""
+    SHOWN_CHARACTERS = 20_000
+    """A result's first characters that the block draws at all (a tool may return megabytes)."""
 
     def __init__(self, call: str, message: Message | None = None) -> None:
         """A block for the call `call` (as `call_text` gives it), empty or showing a saved result."""
@@ -102,7 +104,7 @@ class ToolMessage(AssistantMessage):
         self.call_after_refresh(self._show_more)  # (the body measures its lines again at the next frame)
 
     def _show_more(self) -> None:
-        """Say how many lines a collapsed result hides (nothing for a short one)."""
+        """Say how many lines a collapsed result hides (nothing for a short one), and what is not drawn."""
         if not self.body.line_count:
             return  # not drawn yet (or its styles just changed): the next call tells
         hidden = self.body.line_count - self.SHOWN_LINES
@@ -111,6 +113,12 @@ class ToolMessage(AssistantMessage):
             hint = (
                 "Enter: show less" if not self.has_class("-collapsed") else f"… {hidden} more lines (Enter)"
             )
+            limit = self.SHOWN_CHARACTERS
+            if limit is not None and len(self.text) > limit:
+                hint += (
+                    f" · the first {limit:,} of {len(self.text):,} characters are shown;"
+                    " the model and the transcript have them all"
+                )
             self.query_one(".more", Static).update(Text(hint))
 
     def title_text(self) -> str:

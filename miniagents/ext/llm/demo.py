@@ -223,6 +223,12 @@ def _arguments(tool: Tool, prompt: str) -> dict[str, Any]:
     return arguments
 
 
+def _gist(text: str, limit: int = 300) -> str:
+    """A result on one line, cut to `limit` characters (a tool may return megabytes)."""
+    line = " ".join(text[: limit * 4].split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
 def _answer_from_results(conversation: Sequence[Message]) -> str:
     results = []
     for message in reversed(conversation):
@@ -232,7 +238,7 @@ def _answer_from_results(conversation: Sequence[Message]) -> str:
     lines = [
         f"- **{getattr(m, 'tool_name', 'tool')}**"
         + (" failed: " if getattr(m, "is_error", False) else ": ")
-        + " ".join(m.text.split())
+        + _gist(m.text)
         for m in reversed(results)
     ]
     return "This is the **offline demo model**. I asked a tool, and it said:\n\n" + "\n".join(lines)

@@ -16,13 +16,10 @@ import logging
 import threading
 import time
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from miniagents.agents import InteractionContext, miniagent
 from miniagents.ext.llm.base import chat_turns
-
-if TYPE_CHECKING:
-    from llama_cpp import Llama
 
 logger = logging.getLogger("miniagents.llm.local")
 
@@ -39,7 +36,8 @@ LOCAL_MODEL = "SmolLM2-135M-Instruct"
 
 _load_lock = threading.Lock()
 _generate_lock = threading.Lock()
-_model: Llama | None = None
+_model: Any = None
+"""The loaded `llama_cpp.Llama` (typed loosely: the extra, and so its types, may not be installed)."""
 
 
 def model_path() -> str:
@@ -56,13 +54,12 @@ def model_path() -> str:
         ) from error
 
 
-def _load() -> Llama:
+def _load() -> Any:
     global _model
     with _load_lock:
         if _model is None:
-            from llama_cpp import Llama
-
-            _model = Llama(model_path=model_path(), n_ctx=2048, n_threads=2, verbose=False)
+            llama_cpp = importlib.import_module("llama_cpp")
+            _model = llama_cpp.Llama(model_path=model_path(), n_ctx=2048, n_threads=2, verbose=False)
             # freed before interpreter shutdown tears down llama_cpp's globals, which its __del__ needs
             atexit.register(_model.close)
         return _model

@@ -10,8 +10,9 @@ question is asked at a time; "allow for this session" is remembered until the ap
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
@@ -67,7 +68,11 @@ class Toolbox:
     # ------------------------------------------------------------ what is on offer
 
     def tools(self) -> list[Tool]:
-        """The tools the next reply may call (the first of two with the same name wins)."""
+        """The tools the next reply may call.
+
+        An MCP tool whose name is taken already (by one of yours, or another server's) is offered
+        as `<server>_<name>` (the server named by its program or host).
+        """
         confirm_own = self.settings.confirm_tools and not self.settings.allow_all_tools
         offered: dict[str, Tool] = {}
         for spec in self.settings.tools:
@@ -77,6 +82,8 @@ class Toolbox:
             if server.state != "ready" or server.connection is None:
                 continue
             for tool in server.connection.tools:
+                if tool.name in offered:
+                    tool = replace(tool, name=_prefixed(server.label, tool.name))
                 guarded = tool if self.settings.allow_all_tools else tool.asking(self.approve)
                 offered.setdefault(tool.name, guarded)
         return list(offered.values())
@@ -172,3 +179,11 @@ class Toolbox:
             if verdict == "session":
                 self._allowed.add(tool.name)
         return verdict != "deny"
+
+
+def _prefixed(label: str, name: str) -> str:
+    """`name` with the server's program (or host) in front, as a tool name may be written."""
+    words = label.split()
+    server = words[-1] if len(words) > 1 and words[0] in ("python", "python3", "uvx", "npx") else words[0]
+    server = re.sub(r"[^A-Za-z0-9_-]", "_", server.rsplit(".", 1)[-1] or server)
+    return f"{server}_{name}"[-64:]

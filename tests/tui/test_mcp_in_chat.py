@@ -11,6 +11,7 @@ from tui.config import Settings
 from tui.screens.chat import ChatScreen
 from tui.screens.dialogs import ApprovalDialog
 from tui.screens.panel import PanelScreen
+from tui.toolbox import Toolbox
 from tui.widgets.tool_message import ToolMessage
 
 SERVER = f"{sys.executable} -m tests.fakes.mcp_server"
@@ -119,3 +120,19 @@ def test_a_bad_mcp_option_exits_2_with_one_line(capsys):
     error = capsys.readouterr().err.strip()
     assert error.startswith('miniagents-tui: MCP server "python \'unclosed": No closing quotation')
     assert "\n" not in error
+
+
+async def test_a_tool_name_that_is_taken_is_offered_with_the_servers_name_in_front(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    toolbox = Toolbox(Settings(mcp=[SERVER, SERVER], tools=["tests.tui.chat_tools:tools"]))
+    toolbox.start(lambda problem: None)
+    try:
+        await toolbox.asettled()
+        names = [tool.name for tool in toolbox.tools()]
+    finally:
+        await toolbox.aclose()
+    assert names[:4] == ["weather", "broken_gauge", "stuck_sensor", "station_list"]
+    assert names[4:10] == ["add", "shout", "fail", "wait", "vanish", "snapshot"]
+    assert names[10:] == [
+        f"mcp_server_{name}" for name in ("add", "shout", "fail", "wait", "vanish", "snapshot")
+    ]

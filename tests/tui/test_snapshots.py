@@ -117,7 +117,7 @@ def test_tool_blocks_in_a_reopened_chat(snap_compare, in_tmp):
     """A reopened chat with tools: the model's round titled with its three calls, then a block per
     call: done (the weather), error in red (the broken gauge, its error as the result), stopped (a
     storyteller cut off, marked interrupted) and a long list collapsed to 12 lines with "… N more
-    lines (Enter)"; last, the model's answer."""
+    lines (Enter)"; then the model's answer, and a notice naming the four tools, not loaded now."""
     calls = [
         {"id": "c1", "name": "weather", "arguments": {"city": "Paris"}},
         {"id": "c2", "name": "broken_gauge", "arguments": {"city": "Oslo"}},
@@ -157,6 +157,9 @@ def test_tool_blocks_in_a_reopened_chat(snap_compare, in_tmp):
     async def run_before(pilot):
         await wait_for(lambda: len(pilot.app.screen.query(ToolMessage)) == 4, pilot)
         await wait_for(lambda: pilot.app.screen.query(ToolMessage).last().has_class("-long"), pilot)
+        await wait_for(
+            lambda: "not loaded now" in str(pilot.app.screen.query(".notice").last().render()), pilot
+        )
         pilot.app.screen.query_one(ChatLog).scroll_home(animate=False)
         await pilot.pause(0.2)
 

@@ -157,9 +157,13 @@ def test_tool_blocks_in_a_reopened_chat(snap_compare, in_tmp):
     async def run_before(pilot):
         await wait_for(lambda: len(pilot.app.screen.query(ToolMessage)) == 4, pilot)
         await wait_for(lambda: pilot.app.screen.query(ToolMessage).last().has_class("-long"), pilot)
-        await wait_for(
-            lambda: "not loaded now" in str(pilot.app.screen.query(".notice").last().render()), pilot
-        )
+
+        def told() -> bool:
+            return any(
+                "not loaded now" in str(notice.render()) for notice in pilot.app.screen.query(".notice")
+            )
+
+        await wait_for(told, pilot)
         pilot.app.screen.query_one(ChatLog).scroll_home(animate=False)
         await pilot.pause(0.2)
 

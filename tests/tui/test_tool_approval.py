@@ -101,7 +101,7 @@ async def test_keys_typed_as_the_dialog_appears_do_not_answer_it(tmp_path, monke
     async with app.run_test(size=(110, 40)) as pilot:
         await send(pilot, "weather in Paris?")
         await wait_for(lambda: isinstance(app.screen, ApprovalDialog), pilot)
-        for key in ("y", "a", "n"):
+        for key in ("y", "a", "n", "tab", "enter", "space", "tab", "enter"):
             await pilot.press(key)
         await pilot.pause()
         assert isinstance(app.screen, ApprovalDialog)  # still asking

@@ -150,10 +150,15 @@ class ApprovalDialog(ModalScreen[Verdict]):
                 yield Static(Text(visible(description[0])), classes="about")
             with VerticalScroll(classes="arguments"):
                 yield Static(Text(visible(shown)))
-            with Horizontal():
-                yield Button("Deny (n)", id="deny", variant="error")
-                yield Button("Allow for this session (a)", id="session")
-                yield Button("Allow once (y)", id="once", variant="success")
+            with Horizontal():  # buttons for the mouse only: a key that lands on one would bypass the arming
+                buttons = (
+                    Button("Deny (n)", id="deny", variant="error"),
+                    Button("Allow for this session (a)", id="session"),
+                    Button("Allow once (y)", id="once", variant="success"),
+                )
+                for button in buttons:
+                    button.can_focus = False
+                    yield button
 
     def on_mount(self) -> None:  # noqa: D102
         self.set_timer(self.ARMING_SECONDS, lambda: self.add_class("armed"))

@@ -21,6 +21,7 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 
 from miniagents import MiniAgents, TranscriptWriteError
+from miniagents.agents import current_agent_path
 from miniagents.tools import Tool
 from miniagents.transcript_folder import new_transcript_path
 from tui.config import Settings, default_model, key_sources, provider_sdks
@@ -204,7 +205,9 @@ class ChatApp(App[int]):
             if not answered.done():
                 answered.set_result(verdict or "deny")
 
-        dialog = ApprovalDialog(tool, arguments, self.toolbox.source_of(tool.name))
+        path = current_agent_path()  # the agent whose tool loop asks (in the panel: which pane's model)
+        caller = path[-1] if path and path[-1] != "assistant" else "The model"
+        dialog = ApprovalDialog(tool, arguments, self.toolbox.source_of(tool.name), caller)
         await self.push_screen(dialog, callback=answer)
         try:
             return await answered

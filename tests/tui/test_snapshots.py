@@ -172,9 +172,9 @@ def test_tool_blocks_in_a_reopened_chat(snap_compare, in_tmp):
 
 def test_a_tool_call_waiting_for_approval(snap_compare, in_tmp):
     """A call that asks first: behind the dialog, the round titled with its call and the tool's block
-    "waiting for your approval…" in the warning colour; the dialog names the tool and where it comes
-    from, its description, its arguments as JSON, and Deny (n), Allow for this session (a) and Allow
-    once (y)."""
+    "waiting for your approval…" in the warning colour; the dialog names the model (demo), the tool
+    and where it comes from, its description, its arguments as JSON, and Deny (n), Allow for this
+    session (a) and Allow once (y)."""
     settings = Settings(tokens_per_second=0, tools=["tests.tui.chat_tools:tools"], confirm_tools=True)
     app = ChatApp(settings, Path("transcripts") / "asking.md")
 

@@ -43,7 +43,7 @@ async def test_a_call_waits_for_approval_and_runs_once_allowed(tmp_path):
         await send(pilot, "weather in Paris?")
         dialog = await _dialog(app, pilot)
         shown = " ".join(str(widget.render()) for widget in dialog.query("Static"))
-        assert "weather (your tools)" in shown and '"city": "Paris"' in shown
+        assert "demo wants to call weather (your tools)" in shown and '"city": "Paris"' in shown
         assert _titles(app) == ['⚙ weather({"city": "Paris"}) · waiting for your approval…']
         await pilot.press("y")
         await _idle(app, pilot)

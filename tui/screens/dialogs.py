@@ -131,9 +131,10 @@ class ApprovalDialog(ModalScreen[Verdict]):
     ARMING_SECONDS = 0.5
     """How long after it appears the dialog ignores keys."""
 
-    def __init__(self, tool: Tool, arguments: dict[str, Any], source: str) -> None:
-        """Ask about a call of `tool` (offered by `source`) with `arguments`."""
+    def __init__(self, tool: Tool, arguments: dict[str, Any], source: str, caller: str = "The model") -> None:
+        """Ask about a call of `tool` (offered by `source`) with `arguments`, made by `caller`."""
         super().__init__()
+        self._caller = caller
         self._tool = tool
         self._arguments = arguments
         self._source = source
@@ -143,7 +144,7 @@ class ApprovalDialog(ModalScreen[Verdict]):
         description = (self._tool.description or "").strip().splitlines()
         with Vertical():
             yield Static(
-                Text(visible(f"⚙ The model wants to call {self._tool.name} ({self._source})")),
+                Text(visible(f"⚙ {self._caller} wants to call {self._tool.name} ({self._source})")),
                 classes="question",
             )
             if description:

@@ -7,7 +7,8 @@ async with MiniAgents():
 ```
 
 A server is a command line (started as a process that speaks MCP over stdin/stdout) or an http(s)
-URL (streamable HTTP). It is reached with the official `mcp` SDK (`pip install 'miniagents-tui[mcp]'`).
+URL (streamable HTTP). It is reached with the official `mcp` SDK (the `mcp` extra: `pip install -e
+'.[mcp]'` in this project's folder).
 A call's result is the text of what the tool returned (other content, such as images, is named in
 brackets); a result the server marks as an error is an error result for the model. A server that
 cannot be started, hangs or goes away raises `MCPServerError`, which names the server.
@@ -39,7 +40,9 @@ DEFAULT_CONNECT_TIMEOUT = 30.0
 """How long a server may take to start and list its tools, in seconds."""
 
 _UNFIT = re.compile(r"[^A-Za-z0-9_-]")
-_NO_SDK = "MCP needs the `mcp` package: pip install 'miniagents-tui[mcp]'"
+_NO_SDK = (
+    "MCP needs the `mcp` package: pip install -e '.[mcp]' in the miniagents-tui folder (or pip install mcp)"
+)
 
 
 class MCPServerError(MiniAgentsError):

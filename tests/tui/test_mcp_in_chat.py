@@ -1,5 +1,6 @@
 """`--mcp`: an MCP server's tools in the chat (a real server over stdio and HTTP), asking before each call."""
 
+import importlib.util
 import subprocess
 import sys
 
@@ -136,3 +137,14 @@ async def test_a_tool_name_that_is_taken_is_offered_with_the_servers_name_in_fro
     assert names[10:] == [
         f"mcp_server_{name}" for name in ("add", "shout", "fail", "wait", "vanish", "snapshot")
     ]
+
+
+def test_mcp_without_the_sdk_installed_says_which_extra_to_install(capsys, monkeypatch):
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "mcp" else real_find_spec(name, *a)
+    )
+    assert run(["--mcp", "uvx some-server"]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("miniagents-tui: MCP needs the `mcp` package: pip install -e '.[mcp]'")
+    assert "\n" not in error

@@ -95,3 +95,11 @@ def record_notifications(monkeypatch) -> list[str]:
 
     monkeypatch.setattr(App, "notify", recording)
     return shown
+
+
+def chat_screen(app):
+    """The app's chat screen, wherever it is in the stack (under a dialog, say)."""
+    from tui.screens.chat import ChatScreen
+
+    (chat,) = [screen for screen in app.screen_stack if isinstance(screen, ChatScreen)]
+    return chat

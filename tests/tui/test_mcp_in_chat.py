@@ -5,11 +5,10 @@ import subprocess
 import sys
 
 from tests.miniagents.ext.test_mcp import _free_port, _until_listening
-from tests.tui.helpers import messages_in, record_notifications, send, wait_for
+from tests.tui.helpers import chat_screen, messages_in, record_notifications, send, wait_for
 from tui.app import ChatApp
 from tui.cli import run
 from tui.config import Settings
-from tui.screens.chat import ChatScreen
 from tui.screens.dialogs import ApprovalDialog
 from tui.screens.panel import PanelScreen
 from tui.toolbox import Toolbox
@@ -23,17 +22,12 @@ def _app(tmp_path, *servers, **settings):
     return ChatApp(Settings(**options), tmp_path / "chat.md")
 
 
-def _chat(app) -> ChatScreen:
-    (chat,) = [screen for screen in app.screen_stack if isinstance(screen, ChatScreen)]
-    return chat
-
-
 def _status(app) -> str:
-    return str(_chat(app).conversation.query_one(".reply-status").render())
+    return str(chat_screen(app).conversation.query_one(".reply-status").render())
 
 
 def _notices(app) -> str:
-    return " ".join(str(notice.render()) for notice in _chat(app).query(".notice"))
+    return " ".join(str(notice.render()) for notice in chat_screen(app).query(".notice"))
 
 
 async def _approve(app, pilot, key: str) -> None:
@@ -52,7 +46,7 @@ async def test_a_stdio_servers_tools_ask_first_then_run_and_a_server_that_goes_i
         await send(pilot, "please add 20")
         await _approve(app, pilot, "y")
         await wait_for(lambda: len(messages_in(path)) == 4, pilot)
-        (block,) = _chat(app).query(ToolMessage)
+        (block,) = chat_screen(app).query(ToolMessage)
         assert block.text == "20 + 20 = 40"
         await send(pilot, "shout hello")
         await _approve(app, pilot, "y")

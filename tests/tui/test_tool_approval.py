@@ -3,7 +3,7 @@
 import pytest
 
 from miniagents.transcript_format import render_heading
-from tests.tui.helpers import messages_in, send, wait_for
+from tests.tui.helpers import chat_screen, messages_in, send, wait_for
 from tui.app import ChatApp
 from tui.config import Settings
 from tui.screens.chat import ChatScreen
@@ -24,13 +24,8 @@ async def _dialog(app, pilot) -> ApprovalDialog:
     return app.screen
 
 
-def _chat(app) -> ChatScreen:
-    (chat,) = [screen for screen in app.screen_stack if isinstance(screen, ChatScreen)]
-    return chat
-
-
 def _titles(app) -> list[str]:
-    return [block.title_text() for block in _chat(app).query(ToolMessage)]
+    return [block.title_text() for block in chat_screen(app).query(ToolMessage)]
 
 
 async def _idle(app, pilot) -> None:
@@ -65,7 +60,7 @@ async def test_denied_calls_tell_the_model_and_are_saved_as_denied(tmp_path):
         await pilot.press("n")
         await _idle(app, pilot)
         assert _titles(app) == ['⚙ weather({"city": "Paris"}) · denied']
-        (block,) = _chat(app).query(ToolMessage)
+        (block,) = chat_screen(app).query(ToolMessage)
         assert block.has_class("-denied") and block.text == "the user did not allow this call"
         await send(pilot, "weather in Rome?")
         await _dialog(app, pilot)
@@ -115,7 +110,7 @@ async def test_stopping_the_reply_while_the_dialog_is_open_closes_it(tmp_path):
     async with app.run_test(size=(110, 40)) as pilot:
         await send(pilot, "weather in Paris?")
         await _dialog(app, pilot)
-        _chat(app).action_cancel_reply()
+        chat_screen(app).action_cancel_reply()
         await wait_for(lambda: isinstance(app.screen, ChatScreen) and not app.screen.streaming, pilot)
         await wait_for(lambda: _titles(app) == ['⚙ weather({"city": "Paris"}) · stopped'], pilot)
         await send(pilot, "hello")  # the chat goes on

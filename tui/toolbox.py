@@ -18,7 +18,7 @@ from typing import Any, Literal, TextIO
 
 from miniagents.ext.mcp import MCPServerError, MCPServerTools, server_label
 from miniagents.tools import Tool
-from tui.agent_loader import load_tools
+from tui.agent_loader import describe_tools
 from tui.config import Settings
 from tui.server_log import open_server_log
 
@@ -75,9 +75,8 @@ class Toolbox:
         """
         confirm_own = self.settings.confirm_tools and not self.settings.allow_all_tools
         offered: dict[str, Tool] = {}
-        for spec in self.settings.tools:
-            for tool in load_tools(spec):
-                offered.setdefault(tool.name, tool.asking(self.approve) if confirm_own else tool)
+        for tool in describe_tools(self.settings.tools):
+            offered.setdefault(tool.name, tool.asking(self.approve) if confirm_own else tool)
         for server in self.servers:
             if server.state != "ready" or server.connection is None:
                 continue
@@ -90,7 +89,7 @@ class Toolbox:
 
     def source_of(self, name: str) -> str:
         """Where the tool called `name` comes from: "your tools" or "MCP <server>"."""
-        if any(tool.name == name for spec in self.settings.tools for tool in load_tools(spec)):
+        if any(tool.name == name for tool in describe_tools(self.settings.tools)):
             return "your tools"
         for server in self.servers:
             if server.connection is not None and any(tool.name == name for tool in server.connection.tools):
@@ -100,7 +99,7 @@ class Toolbox:
     def description(self) -> str | None:
         """How many tools there are and where from, for the status line (None: no tools at all)."""
         parts = []
-        own = sum(len(load_tools(spec)) for spec in self.settings.tools)
+        own = len(describe_tools(self.settings.tools))
         if self.settings.tools:
             parts.append(f"{own} tool{'s' * (own != 1)} from {', '.join(self.settings.tools)}")
         for server in self.servers:

@@ -68,8 +68,9 @@ def check_server(server: str) -> None:
 
 def server_label(server: str) -> str:
     """A short name for a server: its URL's host and path, or its program's name and first arguments."""
-    if _is_url(server):
-        return server.split("://", 1)[1].split("?", 1)[0].rstrip("/")
+    if _is_url(server):  # host and path: no user, password or query (they may hold keys)
+        host, _, path = server.split("://", 1)[1].split("?", 1)[0].split("#", 1)[0].partition("/")
+        return f"{host.rsplit('@', 1)[-1]}/{path}".rstrip("/")
     try:
         words = shlex.split(server) or [""]
     except ValueError:
@@ -138,16 +139,13 @@ class MCPServerTools:
         await self._exits.aclose()
 
     def _make_client(self) -> Any:
-        try:
-            from mcp import Client, StdioServerParameters
-            from mcp.client.stdio import stdio_client
-        except ImportError:
-            raise MCPServerError(_NO_SDK) from None
+        check_server(self.server)
+        from mcp import Client, StdioServerParameters
+        from mcp.client.stdio import stdio_client
+
         if _is_url(self.server):
             return Client(self.server)
         words = shlex.split(self.server)
-        if not words:
-            raise MCPServerError("an MCP server needs a command to start or an http(s) URL")
         parameters = StdioServerParameters(command=words[0], args=words[1:])
         return Client(stdio_client(parameters, errlog=self._errlog or sys.stderr))
 

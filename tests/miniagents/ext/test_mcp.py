@@ -124,6 +124,8 @@ async def test_cancelling_a_reply_stops_a_running_mcp_call(tmp_path):
 
 def test_server_labels_are_short():
     assert server_label("https://example.org/tools/mcp?key=secret") == "example.org/tools/mcp"
+    assert server_label("https://me:s3cret@example.org:8443/mcp#x") == "example.org:8443/mcp"
+    assert server_label("http://127.0.0.1:9000") == "127.0.0.1:9000"
     assert server_label("npx -y @scope/server-files /home/me/docs") == "npx -y @scope/server-files …"
     assert server_label("uvx weather") == "uvx weather"
 

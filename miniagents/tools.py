@@ -212,8 +212,14 @@ async def _result_tokens(
         return
     if tool.approve is not None:
         yield {"approval": "asked"}
-        if not await tool.approve(tool, kwargs):
-            yield DENIED
+        try:
+            allowed = await tool.approve(tool, kwargs)
+        except Exception as error:  # no answer is a no, and the model hears why
+            allowed, refusal = False, f"{DENIED} (asking failed: {type(error).__name__}: {error})"
+        else:
+            refusal = DENIED
+        if not allowed:
+            yield refusal
             yield {"approval": "denied", "is_error": True}
             return
         yield {"approval": "allowed"}

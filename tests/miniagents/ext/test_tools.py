@@ -600,3 +600,17 @@ async def test_a_tool_error_is_sent_to_the_model_as_it_is_written():
     async with MiniAgents():
         _, result, _ = await demo_agent.inquire("lookup XYZW", tools=[lookup], tokens_per_second=0)
     assert (result.text, result.is_error) == ("no entry for lookup XYZW; try a code of 3 letters", True)
+
+
+async def test_an_approver_that_fails_counts_as_a_no():
+    async def approve(tool, arguments):
+        raise RuntimeError("no screen to ask on")
+
+    async with MiniAgents():
+        _, result, _ = await demo_agent.inquire(
+            "weather in Oslo", tools=[Tool.of(get_weather).asking(approve)], tokens_per_second=0
+        )
+    assert result.is_error and result.approval == "denied"
+    assert (
+        result.text == "the user did not allow this call (asking failed: RuntimeError: no screen to ask on)"
+    )

@@ -53,7 +53,7 @@ class ChatSession:
         settings: Settings,
         transcript: Path,
         model_spec: str,
-        toolbox: Toolbox | None = None,
+        toolbox: Toolbox,
         on_save_error: Callable[[TranscriptWriteError], object] | None = None,
         on_saved: Callable[[], object] | None = None,
     ) -> None:
@@ -63,8 +63,8 @@ class ChatSession:
             ConfigError: `model_spec` names no known provider.
         """
         self.settings = settings
-        self.toolbox = toolbox or Toolbox(settings)
-        """The tools the models may call."""
+        self.toolbox = toolbox
+        """The tools the models may call (the app's: what the user allowed outlives a chat)."""
         self.history = ChatHistoryMD(transcript, on_save_error=on_save_error, on_saved=on_saved)
         """The conversation, saved as Markdown."""
         self.model_spec = model_spec

@@ -88,6 +88,7 @@ class ToolMessage(AssistantMessage):
         super().__init__(call, message)
         self.call = call
         self._state = ""
+        self._hint = ""
         self._show_state("running…" if message is None else _final_state(message))
         self.add_class("-collapsed")
 
@@ -119,7 +120,9 @@ class ToolMessage(AssistantMessage):
                     f" · the first {limit:,} of {len(self.text):,} characters are shown;"
                     " the model and the transcript have them all"
                 )
-            self.query_one(".more", Static).update(Text(hint))
+            if hint != self._hint:  # (asked up to 4 times a second while the tool runs)
+                self._hint = hint
+                self.query_one(".more", Static).update(Text(hint))
 
     def title_text(self) -> str:
         """The title as shown now."""

@@ -1,6 +1,6 @@
 """`python -m tui` runs the terminal chat."""
 
-from tui.cli import main
+from tui.launch import main
 
 if __name__ == "__main__":
     main()

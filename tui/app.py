@@ -27,12 +27,14 @@ from miniagents.transcript_folder import new_transcript_path
 from tui.config import Settings, default_model, key_sources, provider_sdks
 from tui.messages import CompareRequested, LeavePanelRequested, ToolsChanged
 from tui.screens.chat import ChatScreen
-from tui.screens.dialogs import ApprovalDialog
+from tui.screens.dialogs import ApprovalDialog, aask_about_call
 from tui.screens.panel import PanelScreen
 from tui.screens.transcripts import TranscriptsScreen
 from tui.session import ChatSession, PaneSpec
 from tui.toolbox import Toolbox, Verdict
+from tui.typed_ahead import TypedAhead
 from tui.widgets.frame_pacer import FramePacer
+from tui.widgets.prompt import PromptInput
 
 __all__ = ["ChatApp"]
 
@@ -53,8 +55,15 @@ class ChatApp(App[int]):
         ),
     ]
 
-    def __init__(self, settings: Settings, transcript: Path) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        transcript: Path,
+        typed_ahead: Callable[[], TypedAhead] | None = None,
+    ) -> None:
         """The chat for `transcript` (new or saved) with `settings`.
+
+        `typed_ahead` gives what was typed before the app was up (`tui.instant_prompt`), for the prompt.
 
         Raises:
             ConfigError: the first model of `settings` names no known provider.
@@ -64,6 +73,8 @@ class ChatApp(App[int]):
         self.agents = MiniAgents()
         """The context every agent of the app runs in."""
         self._what = ""
+        self._typed_ahead = typed_ahead
+        self._typed: TypedAhead | None = None
         self.pacer = FramePacer()
         """The ticks at which streaming replies redraw, shared by every reply on screen."""
         self.keys_description = " · ".join(source.describe() for source in key_sources(Path(".env")))
@@ -163,6 +174,11 @@ class ChatApp(App[int]):
 
     # ------------------------------------------------------------ screens
 
+    def on_load(self) -> None:
+        """Textual is about to take the terminal: the instant prompt stops reading keys now."""
+        if self._typed_ahead is not None:
+            self._typed = self._typed_ahead()
+
     async def on_mount(self) -> None:  # noqa: D102
         if not self.is_headless:
             loop = asyncio.get_running_loop()
@@ -172,6 +188,8 @@ class ChatApp(App[int]):
         await self.session.aopen()
         await self.session.arecord_system_prompt()
         await self.push_screen(self._main_screen(command_line=True))
+        if self._typed is not None:
+            self.screen.query_one(PromptInput).take_typed_ahead(self._typed)
         self.call_after_refresh(self._warm_up)
         self.toolbox.start(self._tools_changed)
 
@@ -199,22 +217,11 @@ class ChatApp(App[int]):
 
     async def _ask_about_call(self, tool: Tool, arguments: dict[str, Any]) -> Verdict:
         """Ask the user whether a tool call may run (a dialog over whatever is on screen)."""
-        answered: asyncio.Future[Verdict] = asyncio.get_running_loop().create_future()
-
-        def answer(verdict: Verdict | None) -> None:
-            if not answered.done():
-                answered.set_result(verdict or "deny")
-
         path = current_agent_path()  # the agent whose tool loop asks (in the panel: which pane's model)
         caller = path[-1] if path and path[-1] != "assistant" else "The model"
-        dialog = ApprovalDialog(tool, arguments, self.toolbox.source_of(tool.name), caller)
-        await self.push_screen(dialog, callback=answer)
-        try:
-            return await answered
-        except asyncio.CancelledError:
-            if self.screen_stack and self.screen_stack[-1] is dialog:
-                dialog.dismiss("deny")  # the reply was stopped while the question was open
-            raise
+        return await aask_about_call(
+            self, ApprovalDialog(tool, arguments, self.toolbox.source_of(tool.name), caller)
+        )
 
     def _main_screen(self, command_line: bool) -> Screen[None]:
         """The chat, or the panel view when the session has panes."""

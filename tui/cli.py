@@ -28,6 +28,7 @@ from tui.config import (
     Settings,
     build_agent,
 )
+from tui.instant_prompt import InstantPrompt
 
 __all__ = ["main", "run"]
 
@@ -139,8 +140,11 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def run(argv: list[str] | None = None) -> int:
-    """Parse the command line, run the app, and return the exit code."""
+def run(argv: list[str] | None = None, instant: InstantPrompt | None = None) -> int:
+    """Parse the command line, run the app, and return the exit code.
+
+    What was typed into the `instant` prompt meanwhile goes to the app's prompt.
+    """
     from tui.app import ChatApp  # Textual loads with the app, after the arguments are known to be good
 
     args = _parser().parse_args(argv)
@@ -198,7 +202,7 @@ def run(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    app = ChatApp(settings, transcript)
+    app = ChatApp(settings, transcript, typed_ahead=instant.hand_over if instant is not None else None)
     code = app.run() or 0
     if app.unsaved_error is not None:
         print(f"miniagents-tui: the conversation was not saved: {app.unsaved_error}", file=sys.stderr)
@@ -231,12 +235,16 @@ def tune_garbage_collector() -> None:
     gc.set_threshold(700, 10, 1000)
 
 
-def main() -> None:
-    """Entry point of the `miniagents-tui` command."""
+def main(instant: InstantPrompt | None = None) -> None:
+    """Run the command (`tui.launch.main` starts the `instant` prompt first) and end the process."""
     import tui.app  # noqa: F401  (loaded before the collector freezes what exists)
 
     tune_garbage_collector()
-    code = run()
+    try:
+        code = run(instant=instant)
+    finally:
+        if instant is not None:
+            instant.close()  # the terminal is back: anything held for stderr is written now
     _exit_now(code)
 
 

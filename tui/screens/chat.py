@@ -21,6 +21,7 @@ from textual.widgets import Footer, Header
 from miniagents import InteractionContext, Message, MiniAgent, adialog_loop
 from tui.clipboard import copy_selection, copy_text
 from tui.conversation import Regenerate, Resend, Send, Turn, active_messages
+from tui.instant_prompt import CHAT_PLACEHOLDER
 from tui.messages import CompareRequested, ToolsChanged
 from tui.screens.dialogs import InputDialog, aask_system_prompt
 from tui.session import ChatSession
@@ -88,8 +89,7 @@ class ChatScreen(Screen[None]):
         yield ConversationView(self._pacer, "assistant")
         prompt = PromptInput(
             id="prompt",
-            placeholder="Enter sends · Ctrl+J new line · Ctrl+P all commands · Ctrl+T saved chats"
-            " · Ctrl+Q quits",
+            placeholder=CHAT_PLACEHOLDER,
         )
         prompt.cursor_blink = not self.app.is_headless  # a steady cursor keeps headless screenshots stable
         yield prompt

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
 from textual import on
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
@@ -20,7 +21,7 @@ from tui.sanitize import visible
 from tui.session import ChatSession
 from tui.toolbox import Verdict
 
-__all__ = ["ApprovalDialog", "ConfirmDialog", "InputDialog", "aask_system_prompt"]
+__all__ = ["ApprovalDialog", "ConfirmDialog", "InputDialog", "aask_about_call", "aask_system_prompt"]
 
 
 class InputDialog(ModalScreen[str | None]):
@@ -173,6 +174,26 @@ class ApprovalDialog(ModalScreen[Verdict]):
         """Answer from the keyboard, once the dialog is armed."""
         if self.has_class("armed"):
             self.dismiss(_verdict(verdict))
+
+
+async def aask_about_call(app: App[Any], dialog: ApprovalDialog) -> Verdict:
+    """Show `dialog` over whatever is on screen and wait for the answer.
+
+    If the wait is cancelled (the reply was stopped while the question was open), the dialog closes.
+    """
+    answered: asyncio.Future[Verdict] = asyncio.get_running_loop().create_future()
+
+    def answer(verdict: Verdict | None) -> None:
+        if not answered.done():
+            answered.set_result(verdict or "deny")
+
+    await app.push_screen(dialog, callback=answer)
+    try:
+        return await answered
+    except asyncio.CancelledError:
+        if app.screen_stack and app.screen_stack[-1] is dialog:
+            dialog.dismiss("deny")
+        raise
 
 
 def _verdict(name: str | None) -> Verdict:

@@ -22,6 +22,7 @@ from textual.widgets import Footer, Header
 from miniagents import InteractionContext, Message, MiniAgent
 from tui.clipboard import copy_selection, copy_text
 from tui.conversation import last_winner, pane_context, pane_history
+from tui.instant_prompt import PANEL_PLACEHOLDER
 from tui.messages import LeavePanelRequested, ToolsChanged
 from tui.screens.dialogs import aask_system_prompt
 from tui.session import ChatSession, PaneSpec
@@ -100,8 +101,7 @@ class PanelScreen(Screen[None]):
         yield StatusLine(id="panel-status")
         prompt = PromptInput(
             id="prompt",
-            placeholder="One message to every pane · Enter sends · Tab to a pane, w picks its reply"
-            " · Ctrl+Q quits",
+            placeholder=PANEL_PLACEHOLDER,
         )
         prompt.cursor_blink = not self.app.is_headless
         yield prompt

@@ -10,6 +10,8 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import TextArea
 
+from tui.typed_ahead import TypedAhead
+
 __all__ = ["PromptInput", "send_typing_to_prompt"]
 
 
@@ -64,6 +66,13 @@ class PromptInput(TextArea):
         text = self.text
         if text.strip():
             self.post_message(self.Submitted(self, text))
+
+    def take_typed_ahead(self, typed: TypedAhead) -> None:
+        """Take what was typed before the app was up: its text, sent if Enter was pressed."""
+        self.insert(typed.text)
+        if typed.sent:
+            self.action_submit()
+            self.call_later(self.insert, typed.after)  # once the send has taken the text
 
     def action_newline(self) -> None:
         """Start a new line in the prompt (after the keys typed before it)."""

@@ -10,7 +10,9 @@ back through a terminal emulator (pyte), so every cost a user pays is in: start-
 parsing each streamed chunk, Textual's input thread and output writer, and the bytes on the wire.
 
 Each run reports, with the goals of issue #15:
-- `start_to_typed_char_s`: the command starts -> a character typed at once is visible (<= 0.4 s);
+- `start_to_typed_char_s`: the command starts -> a character typed at once is visible (<= 0.4 s; the
+  instant prompt draws it, `tui/instant_prompt.py`), and `start_to_app_drawn_s`: -> the app's own
+  first frame (its footer) is on screen;
 - `tokens_per_s_20000`: one 20,000-token reply sent as fast as the server can, tokens / (Enter ->
   the last token on screen) (>= 5,000);
 - `key_echo_ms_one_stream_1000`: key -> its echo while one reply streams at 1,000 tok/s (p99 <= 50);
@@ -196,20 +198,24 @@ def tokens(count: int, prefix: str = "t") -> list[str]:
 
 PLACEHOLDER = rb"Enter sends|One message to every pane"
 """The prompt's placeholder: drawn when the prompt becomes empty (after a backspace, say)."""
+APP_FOOTER = rb"Stop reply"
+"""Drawn by the app's first frame (its footer), not by the instant prompt."""
 TYPED = "".join(chr(code) for code in range(0x100, 0x250))
 """Keys to type (Latin Extended letters), each once: it is written only where the prompt shows it,
 so its first bytes in the output are its echo (the stream's tokens are ASCII)."""
 
 
-def start(server: FakeLLMServer, folder: Path, models: list[str]) -> tuple[App, float]:
-    """Start the app and type a key at once; the app, and the seconds until the key was drawn."""
+def start(server: FakeLLMServer, folder: Path, models: list[str]) -> tuple[App, float, float]:
+    """Start the app and type a key at once; the app, and the seconds until the key was drawn and
+    until the app's own first frame was."""
     app = App(server, models, folder)
     app.terminal.send("ж".encode())  # typed at once, before anything is drawn: the terminal keeps it
     # the app's own drawing of it, after it has entered the alternate screen (not the kernel's echo)
     app.wait_for_bytes(re.escape(b"\x1b[?1049h"), since=0)
     shown = app.wait_for_bytes("ж".encode(), since=app.raw.find(b"\x1b[?1049h"))
+    drawn = app.wait_for_bytes(APP_FOOTER, since=0)
     app.key_to_screen(b"\x7f", PLACEHOLDER)
-    return app, shown - app.started
+    return app, shown - app.started, drawn - app.started
 
 
 def keys_while_streaming(app: App, keys: str, pause: float = 0.05) -> list[float]:
@@ -233,8 +239,9 @@ def run_once(server: FakeLLMServer, folder: Path) -> dict[str, object]:
     result: dict[str, object] = {}
 
     # start-up, then one long reply as fast as the server can send it
-    app, started = start(server, folder / "a", ["openai:fast"])
+    app, started, drawn = start(server, folder / "a", ["openai:fast"])
     result["start_to_typed_char_s"] = round(started, 3)
+    result["start_to_app_drawn_s"] = round(drawn, 3)
     machine = Machine(app.terminal.process.pid)
     server.script(Reply(tokens=tokens(20_000)))
     app.key_to_screen("й".encode(), "й".encode())

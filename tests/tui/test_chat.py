@@ -436,6 +436,45 @@ async def test_the_view_follows_new_text_until_the_user_scrolls_up_and_again_at_
         model.finish()
 
 
+async def test_a_long_streaming_reply_takes_room_in_steps_and_new_words_repaint_only_their_lines(
+    tmp_path, monkeypatch
+):
+    """#15: a reply that grows by a line no longer lays out (and repaints) the whole screen each frame."""
+    refreshes: list[tuple[int, bool]] = []
+    refresh = ReplyBody.refresh
+
+    def recording(body, *regions, **options):
+        refreshes.append((len(regions), options.get("layout", False)))
+        return refresh(body, *regions, **options)
+
+    monkeypatch.setattr(ReplyBody, "refresh", recording)
+    model = FedModel()
+    paragraphs = iter(_long_markdown().split("\n\n") * 20)
+    room = ReplyBody.HEADROOM_LINES
+    app = ChatApp(Settings(), tmp_path / "chat.md")
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.session.agent = model.agent
+        await send(pilot, "go")
+        chat_log = app.screen.query_one(ChatLog)
+        await model.grow(chat_log, pilot, 3 * room, paragraphs)
+        body = app.screen.query(AssistantMessage).last().body
+        await wait_for(lambda: body.size.height >= body.line_count > 2 * room, pilot)
+        assert body.size.height % room == 0 and body.size.height - body.line_count < room
+        height = body.size.height
+        if height - body.line_count < 3:
+            model.feed("\n\nA line.\n\n")  # the next line starts a new step of room
+            await wait_for(lambda: body.size.height > height, pilot)
+            height = body.size.height
+        refreshes.clear()
+        model.feed("word")  # fits on the last line
+        await wait_for(lambda: body.source.endswith("word") and refreshes, pilot)
+        assert refreshes == [(1, False)]  # the piece's lines only, no layout
+        assert body.size.height == height
+        model.finish()
+        await wait_for(lambda: not body.growing, pilot)
+        await wait_for(lambda: body.size.height == body.line_count, pilot)  # the room is given back
+
+
 async def test_page_up_and_down_in_the_prompt_scroll_the_conversation(tmp_path):
     model = FedModel()
     paragraphs = iter(_long_markdown().split("\n\n") * 20)

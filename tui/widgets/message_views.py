@@ -157,6 +157,7 @@ class AssistantMessage(Vertical, can_focus=True):
                     return
 
         writer = asyncio.create_task(write_frames())
+        self.body.growing = True
         try:
             async for token in promise:
                 progress.count_token()
@@ -170,6 +171,7 @@ class AssistantMessage(Vertical, can_focus=True):
             try:
                 await writer  # it writes what is pending, then ends
             finally:
+                self.body.growing = False
                 if not writer.done():  # we were cancelled while waiting: stop it too
                     writer.cancel()
                     await asyncio.gather(writer, return_exceptions=True)

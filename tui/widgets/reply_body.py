@@ -15,7 +15,7 @@ from collections import OrderedDict
 from rich.segment import Segment
 from rich.style import Style
 from rich.theme import Theme as RichTheme
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.selection import Selection
 from textual.strip import Strip
 from textual.widget import Widget
@@ -42,6 +42,16 @@ class ReplyBody(Widget):
     KEPT_PIECES = 8
     """How many rendered pieces each reply keeps the lines of (enough to fill the tallest screen)."""
 
+    HEADROOM_LINES = 8
+    """A long reply that is still `growing` takes room this many lines at a time.
+
+    A reply that grows by a line makes Textual lay out and repaint the whole screen: the view that
+    follows it scrolls, so every line moves. That costs 25-50 ms a frame on a 120x40 terminal (most
+    of it re-rendering every visible line, measured in `tests/benchmarks/terminal_bench.py`), and a
+    key pressed meanwhile waits for it. With room to spare below its text, new lines only repaint
+    themselves; the screen is laid out again once per `HEADROOM_LINES` lines.
+    """
+
     def __init__(self, source: str = "") -> None:
         super().__init__()
         self.pieces = markdown_chunks(source)
@@ -50,6 +60,19 @@ class ReplyBody(Widget):
         self._starts: list[int] = []  # the first line of each piece but the last
         self._settled_height = 0  # the lines of every piece but the last
         self._drawn: OrderedDict[int, tuple[str, list[Strip]]] = OrderedDict()  # piece -> (source, lines)
+        self._growing = False
+        self._height = 0  # the height last given to the layout
+
+    @property
+    def growing(self) -> bool:
+        """Whether text is still being added (a streaming reply): then it keeps room below its text."""
+        return self._growing
+
+    @growing.setter
+    def growing(self, growing: bool) -> None:
+        if growing != self._growing:
+            self._growing = growing
+            self.refresh(layout=True)
 
     @property
     def kept_pieces(self) -> int:
@@ -69,12 +92,21 @@ class ReplyBody(Widget):
         return "".join(self.pieces)
 
     def append(self, fragment: str) -> None:
-        """Add text at the end (drawn from the next frame); a long last piece is cut up."""
+        """Add text at the end (drawn from the next frame); a long last piece is cut up.
+
+        Only the lines of the last piece are repainted where the text still fits in the room taken.
+        """
+        changed_from = self._settled_height  # where the piece that grows starts
         completed = extend_chunks(self.pieces, fragment)
-        if completed and self._key is not None:
-            for index in range(len(self.pieces) - 1 - completed, len(self.pieces) - 1):
-                self._settle(index)
-        self.refresh(layout=True)
+        if self._key is None:
+            self.refresh(layout=True)
+            return
+        for index in range(len(self.pieces) - 1 - completed, len(self.pieces) - 1):
+            self._settle(index)
+        if self._growing and self.line_count <= self._height:
+            self.refresh(Region(0, changed_from, self._key[0], self._height - changed_from))
+        else:
+            self.refresh(layout=True)
 
     def _settle(self, index: int) -> None:
         """Count the lines of piece `index`, now that it no longer grows."""
@@ -128,7 +160,12 @@ class ReplyBody(Widget):
         if not width:
             return 0
         self._use(width)
-        return self._settled_height + len(self._piece_lines(len(self.pieces) - 1, self._settled_height))
+        lines = self._settled_height + len(self._piece_lines(len(self.pieces) - 1, self._settled_height))
+        room = self.HEADROOM_LINES
+        if self._growing and lines > 2 * room:  # short replies and tool blocks keep their exact height
+            lines = -(-lines // room) * room
+        self._height = lines
+        return lines
 
     def _piece_at(self, y: int) -> tuple[int, int]:
         """The piece that line `y` belongs to, and the reply's line where that piece starts."""

@@ -11,8 +11,10 @@ fixes it, that test fails and this module can go.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import os
 import selectors
+from typing import IO, cast
 
 from textual._xterm_parser import XTermParser
 from textual.drivers.linux_driver import LinuxDriver
@@ -74,11 +76,47 @@ class PasteFilter:
         return "".join(out)
 
 
+class _HungUpTolerantOutput:
+    """The terminal's output for Textual's writer thread: a write to a terminal that is gone is dropped.
+
+    Textual writes frames from a thread through a queue of 30. If the terminal stalls (a frozen
+    window, an SSH link that hangs) and then goes away, the blocked write fails, the writer thread
+    dies, and the app blocks for ever on the full queue: SIGHUP is never handled and the reply
+    streaming at the time is never saved. With the failure dropped, the queue drains, the app
+    takes SIGHUP, saves and exits.
+    """
+
+    def __init__(self, file: IO[str]) -> None:
+        self._file = file
+
+    def write(self, text: str) -> int:
+        try:
+            return self._file.write(text)
+        except OSError:
+            return len(text)
+
+    def flush(self) -> None:
+        with contextlib.suppress(OSError):
+            self._file.flush()
+
+    def fileno(self) -> int:
+        return self._file.fileno()
+
+    def isatty(self) -> bool:
+        return self._file.isatty()
+
+
 class PasteSafeDriver(LinuxDriver):
     """Textual's driver for Linux and macOS terminals, reading input through a `PasteFilter`.
 
-    It also stops reading when the terminal is gone (an empty read) instead of polling it forever.
+    It also stops reading when the terminal is gone (an empty read) instead of polling it forever,
+    and writes to a terminal that is gone are dropped (`_HungUpTolerantOutput`).
     """
+
+    def start_application_mode(self) -> None:  # noqa: D102
+        # Textual's writer thread writes to this; it takes the file-like object's write, flush, fileno
+        self._file = cast(IO[str], _HungUpTolerantOutput(self._file))
+        super().start_application_mode()
 
     def run_input_thread(self) -> None:
         """Read the terminal, filter pastes, parse, and hand the events to the app."""

@@ -11,6 +11,7 @@ Every test also scans the raw bytes the app wrote: only the kinds of escape sequ
 writes (CSI drawing and mode sequences) may appear; no OSC, DCS, APC, PM, SOS, 8-bit control or bell.
 """
 
+import contextlib
 import os
 import re
 import signal
@@ -182,6 +183,32 @@ def test_a_signal_during_streaming_saves_the_partial_reply_and_exits(
     assert "token5" in transcript and "token399" not in transcript
 
 
+def test_the_app_exits_when_its_terminal_goes_away_while_a_fast_reply_streams(
+    terminal_app, llm_server, tmp_path
+):
+    """R8: closing the window mid-reply. The app's output writer fails first (the terminal is gone)
+    while frames keep coming at 1,000 tok/s; the app must still take SIGHUP, save and exit."""
+    llm_server.script(Reply(tokens=[f"token{i} " for i in range(200_000)], delay=0.001))
+    terminal = terminal_app
+    terminal.wait_for("Stop reply")
+    terminal.send(b"go\r")
+    terminal.wait_for("token500")
+    # the window freezes: nothing reads the terminal until the app blocks writing to it
+    blocked, deadline = 0, time.monotonic() + 120
+    while blocked < 5:  # the writer waits on the terminal and the app on the writer, polled 5 times running
+        assert time.monotonic() < deadline, "the app never blocked on its output"
+        blocked = blocked + 1 if _writing_blocked(terminal.process.pid) else 0
+        time.sleep(0.01)
+    terminal.hang_up()
+    try:
+        terminal.process.wait(timeout=30)  # an orphan would wait on forever
+    except subprocess.TimeoutExpired:
+        raise AssertionError("the app outlived its terminal") from None
+    transcript = next((tmp_path / "transcripts").glob("*.md")).read_text()
+    assert "### Assistant · openai:fake (interrupted)" in transcript
+    assert "token500" in transcript and "token199999" not in transcript
+
+
 @pytest.mark.parametrize("delay", [0.0, 0.1, 0.3, 1.0])
 def test_the_app_exits_when_its_terminal_goes_away_while_it_quits(terminal_app, llm_server, tmp_path, delay):
     llm_server.script(Reply(tokens=[f"token{i} " for i in range(400)], delay=0.02))
@@ -198,6 +225,16 @@ def test_the_app_exits_when_its_terminal_goes_away_while_it_quits(terminal_app, 
         raise AssertionError("the app outlived its terminal") from None
     transcript = next((tmp_path / "transcripts").glob("*.md")).read_text()
     assert "token5" in transcript and "token399" not in transcript  # what had arrived is saved
+
+
+def _writing_blocked(pid: int) -> bool:
+    """Whether a thread of process `pid` waits in the kernel for the terminal to take its output
+    while the main thread waits too (for the writer's full queue)."""
+    waits = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):
+            waits[task.name] = (task / "wchan").read_text()
+    return "wait_woken" in waits.values() and waits.get(str(pid)) == "futex_do_wait"
 
 
 def _proc_status(pid: int, field: str) -> int:

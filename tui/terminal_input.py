@@ -115,7 +115,8 @@ class PasteSafeDriver(LinuxDriver):
 
     def start_application_mode(self) -> None:  # noqa: D102
         # Textual's writer thread writes to this; it takes the file-like object's write, flush, fileno
-        self._file = cast(IO[str], _HungUpTolerantOutput(self._file))
+        if not isinstance(self._file, _HungUpTolerantOutput):  # (this runs again after a suspend)
+            self._file = cast(IO[str], _HungUpTolerantOutput(self._file))
         super().start_application_mode()
 
     def run_input_thread(self) -> None:

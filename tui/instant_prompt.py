@@ -167,11 +167,7 @@ class InstantPrompt:
 
     def hand_over(self) -> TypedAhead:
         """Stop reading keys (what comes next waits for Textual) and return what was typed."""
-        if not self._handed_over:
-            self._stop_thread()
-            self._restore_modes()
-            sys.stderr = self._stderr
-            self._handed_over = True
+        self._release(leave_screen=False)
         after = LineEditor()
         after.feed(self._editor.after.replace("\r", "\n"))
         return TypedAhead(self._editor.text, self._editor.sent, after.text)
@@ -181,16 +177,23 @@ class InstantPrompt:
 
         Where the app has had the terminal, it gave it back itself.
         """
-        if not self._handed_over:
-            self._stop_thread()
-            self._restore_modes()
-            self._write(LEAVE_SCREEN)
-            sys.stderr = self._stderr
-            self._handed_over = True
+        self._release(leave_screen=True)
         if held := self._held_errors.getvalue():
             self._held_errors = io.StringIO()
             self._stderr.write(held)
             self._stderr.flush()
+
+    def _release(self, leave_screen: bool) -> None:
+        """Stop reading keys and give the terminal's modes and `sys.stderr` back (once)."""
+        if self._handed_over:
+            return
+        self._stop_thread()
+        if leave_screen:
+            self._leave_screen()
+        else:
+            self._restore_modes()
+        sys.stderr = self._stderr
+        self._handed_over = True
 
     def _stop_thread(self) -> None:
         if self._thread.is_alive():
@@ -200,6 +203,11 @@ class InstantPrompt:
             if fd >= 0:
                 os.close(fd)
         self._wake_read = self._wake_write = -1
+
+    def _leave_screen(self) -> None:
+        """The terminal as it was: its modes, the normal screen, the cursor, no bracketed paste."""
+        self._restore_modes()
+        self._write(LEAVE_SCREEN)
 
     def _restore_modes(self) -> None:
         with contextlib.suppress(self._termios.error):
@@ -224,8 +232,7 @@ class InstantPrompt:
                 return  # the terminal hung up: the app finds out
             editor.feed(decoder.decode(data))
             if editor.quit:
-                self._restore_modes()
-                self._write(LEAVE_SCREEN)
+                self._leave_screen()
                 os._exit(0)  # nothing was started or saved yet
             self._write(self._prompt_line())
 

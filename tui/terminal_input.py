@@ -19,10 +19,10 @@ from typing import IO, cast
 from textual._xterm_parser import XTermParser
 from textual.drivers.linux_driver import LinuxDriver
 
+from tui.typed_ahead import PASTE_END, PASTE_START
+
 __all__ = ["PASTE_END", "PASTE_START", "PasteFilter", "PasteSafeDriver"]
 
-PASTE_START = "\x1b[200~"
-PASTE_END = "\x1b[201~"
 
 _VISIBLE_CONTROLS = {code: 0x2400 + code for code in range(0x20) if chr(code) not in "\t\n\r"}
 _VISIBLE_CONTROLS[0x7F] = 0x2421

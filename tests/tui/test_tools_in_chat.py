@@ -1,6 +1,7 @@
 """Tools in the chat: `--tools`, the blocks that show each call while it runs, and the transcript."""
 
 import re
+from contextlib import asynccontextmanager
 
 import pytest
 from textual.command import CommandList, CommandPalette
@@ -76,13 +77,22 @@ async def test_a_tool_that_never_returns_is_stopped_at_the_tool_timeout(tmp_path
         assert block.text == "ToolTimeoutError: 'stuck_sensor' took longer than 0.3 s, so it was stopped"
 
 
-async def test_a_long_result_shows_its_first_lines_until_enter_opens_it(tmp_path):
-    path = tmp_path / "chat.md"
-    app = ChatApp(Settings(tokens_per_second=0, tools=["tests.tui.chat_tools:tools"]), path)
+@asynccontextmanager
+async def _one_tool_call(path, tools: str, question: str):
+    """A chat with `tools` that was asked `question` and has answered with one tool call: the pilot
+    and the call's block."""
+    app = ChatApp(Settings(tokens_per_second=0, tools=[tools]), path)
     async with app.run_test(size=(110, 40)) as pilot:
-        await send(pilot, "the station list for Oslo")
+        await send(pilot, question)
         await wait_for(lambda: len(messages_in(path)) == 4, pilot)
         (block,) = app.screen.query(ToolMessage)
+        yield pilot, block
+
+
+async def test_a_long_result_shows_its_first_lines_until_enter_opens_it(tmp_path):
+    path = tmp_path / "chat.md"
+    tools, question = "tests.tui.chat_tools:tools", "the station list for Oslo"
+    async with _one_tool_call(path, tools, question) as (pilot, block):
         more = block.query_one(".more")
         await wait_for(lambda: "more lines (Enter)" in str(more.render()), pilot)
         hidden = block.body.line_count - ToolMessage.SHOWN_LINES
@@ -151,17 +161,14 @@ async def test_the_status_line_and_the_command_palette_name_the_tools(tmp_path):
 
 async def test_a_megabyte_result_is_drawn_only_in_part_and_kept_whole(tmp_path):
     path = tmp_path / "chat.md"
-    app = ChatApp(Settings(tokens_per_second=0, tools=["tests.tui.chat_tools:firehose"]), path)
-    async with app.run_test(size=(110, 40)) as pilot:
-        await send(pilot, "the firehose for Oslo")
-        await wait_for(lambda: len(messages_in(path)) == 4, pilot)
-        (block,) = app.screen.query(ToolMessage)
+    tools, question = "tests.tui.chat_tools:firehose", "the firehose for Oslo"
+    async with _one_tool_call(path, tools, question) as (pilot, block):
         more = block.query_one(".more")
         await wait_for(lambda: "the first 20,000 of" in str(more.render()), pilot)
         assert len(block.text) > 1_000_000  # copied whole; drawn in part
         assert len(block.body.source) < 40_000  # the first 20,000 characters (controls drawn as symbols)
         await pilot.press("x")  # the app still answers keys at once
-        await wait_for(lambda: app.screen.query_one("#prompt", PromptInput).text == "x", pilot)
+        await wait_for(lambda: pilot.app.screen.query_one("#prompt", PromptInput).text == "x", pilot)
     result = messages_in(path)[2]
     assert len(result.text) > 1_000_000 and "\x1b[31m[bold]not markup" in result.text
     assert len(messages_in(path)[3].text) < 2_000  # the demo model quotes a result, shortened

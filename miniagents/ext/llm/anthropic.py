@@ -114,7 +114,7 @@ async def anthropic_agent(
             ending: dict[str, Any] = {}
             calls: dict[int, list[str]] = {}
             async with api.messages.with_streaming_response.create(**request, stream=True) as response:
-                async for event in server_sent_events(response.iter_lines()):
+                async for event in server_sent_events(response.iter_bytes()):
                     kind = event.get("type")
                     if kind == "content_block_delta":
                         delta = event.get("delta") or {}

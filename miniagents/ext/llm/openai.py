@@ -112,7 +112,7 @@ async def openai_agent(
             )
             calls: dict[int, list[str]] = {}
             async with streaming as response:
-                async for chunk in server_sent_events(response.iter_lines()):
+                async for chunk in server_sent_events(response.iter_bytes()):
                     choices = chunk.get("choices")
                     if choices:
                         choice = choices[0]

@@ -13,31 +13,54 @@ class StreamErrorEvent(Exception):
     """The provider sent an error inside a stream (an SSE event with `error`)."""
 
 
-async def server_sent_events(lines: AsyncIterator[str]) -> AsyncIterator[dict[str, Any]]:
+async def server_sent_events(chunks: AsyncIterator[bytes]) -> AsyncIterator[dict[str, Any]]:
     """The JSON objects of a server-sent event stream's `data:` fields, until `[DONE]`.
+
+    `chunks` are the response body's bytes as they arrive, cut anywhere. Lines may end with LF,
+    CRLF or CR. Whole lines are split off each chunk at once: a fast stream sends one event per
+    token, and reading it line by line through the HTTP client's text layers cost more than the
+    rest of the reply's way to the screen.
 
     Raises:
         StreamErrorEvent: an event carries an `error`.
         ValueError: an event's data is not JSON.
     """
-    data: list[str] = []
-    async for line in lines:
-        if line.startswith("data:"):
-            data.append(line[5:].lstrip(" "))
+    data: list[bytes] = []
+    rest = b""  # the start of a line whose end has not come yet
+    after_cr = False  # the last line ended with CR: a LF right after it belongs to that line end
+    async for chunk in chunks:
+        if after_cr and chunk:
+            after_cr = False
+            if chunk[0] == _LF:
+                chunk = chunk[1:]
+        buffer = rest + chunk if rest else chunk
+        end = max(buffer.rfind(b"\n"), buffer.rfind(b"\r")) + 1
+        if not end:
+            rest = buffer
             continue
-        if line or not data:
-            continue  # another field (`event:`, a comment), or a blank line with nothing to send
-        text, data = "\n".join(data), []
-        if text == "[DONE]":
-            return
-        event = json.loads(text)
-        if isinstance(event, dict) and event.get("error"):
-            error = event["error"]
-            raise StreamErrorEvent(
-                error.get("message", str(error)) if isinstance(error, dict) else str(error)
-            )
-        if isinstance(event, dict):
-            yield event
+        rest = buffer[end:]
+        after_cr = buffer[end - 1] == _CR
+        for line in buffer[:end].splitlines():
+            if line.startswith(b"data:"):
+                data.append(line[6:] if line[5:6] == b" " else line[5:])
+                continue
+            if line or not data:
+                continue  # another field (`event:`, a comment), or a blank line with nothing to send
+            text = data[0] if len(data) == 1 else b"\n".join(data)
+            data = []
+            if text == b"[DONE]":
+                return
+            event = json.loads(text.decode())
+            if isinstance(event, dict):
+                if event.get("error"):
+                    error = event["error"]
+                    raise StreamErrorEvent(
+                        error.get("message", str(error)) if isinstance(error, dict) else str(error)
+                    )
+                yield event
+
+
+_LF, _CR = ord("\n"), ord("\r")
 
 
 def server_of(client: Any) -> str:

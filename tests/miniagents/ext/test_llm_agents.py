@@ -214,6 +214,20 @@ async def test_stalled_stream_ends_at_the_idle_timeout(provider, llm_server):
     assert f"no data from 127.0.0.1:{llm_server.port} for 1 s, so the reply was ended there" in partial.error
 
 
+async def test_the_idle_timeout_counts_from_the_last_item_not_from_the_start(provider, llm_server):
+    """A slow stream whose tokens come well within the timeout runs longer than it, to the end."""
+    _, agent = provider
+    tokens = [f"t{i} " for i in range(8)]
+    llm_server.script(Reply(tokens=tokens, delay=0.25))  # 2 s in all, 0.25 s apart
+    async with MiniAgents():
+        started = asyncio.get_running_loop().time()
+        promise = (await agent.fork(idle_timeout=1.0).inquire("hi").aresolve_items())[0]
+        message = await promise.aresolve_partial()
+        took = asyncio.get_running_loop().time() - started
+    assert message.text == "".join(tokens) and getattr(message, "status", None) is None
+    assert took > 1.0  # the stream did outlast the timeout
+
+
 async def test_a_server_that_never_answers_is_named_at_the_idle_timeout(provider, llm_server):
     """#12.14: not "the reply broke off" (nothing had started), but who did not answer, and after how long."""
     _, agent = provider

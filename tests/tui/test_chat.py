@@ -1,5 +1,6 @@
 """The chat screen, driven the way a person uses it (Textual pilot), with the offline demo model."""
 
+import asyncio
 import subprocess
 import sys
 from typing import Any
@@ -18,6 +19,7 @@ from tui.app import ChatApp
 from tui.config import Settings
 from tui.screens.chat import ChatScreen
 from tui.screens.dialogs import InputDialog
+from tui.widgets import frame_pacer
 from tui.widgets.chat_log import ChatLog
 from tui.widgets.message_views import AssistantMessage, UserMessage
 from tui.widgets.prompt import PromptInput
@@ -74,6 +76,25 @@ async def test_escape_interrupts_the_reply_and_keeps_it_marked(tmp_path):
     assistant = messages_in(path)[1]
     assert assistant.status == "interrupted"
     assert 0 < len(assistant.text) < len(demo_reply_text("go"))
+
+
+async def test_escape_while_typing_fast_stops_the_reply_at_once(tmp_path, monkeypatch):
+    """Keys faster than a redraw hold the reply's frames, but not its end: Esc is not kept waiting."""
+    monkeypatch.setattr(frame_pacer, "KEY_HOLD_SECONDS", 600.0)  # typing "goes on" for the whole test
+    path = tmp_path / "chat.md"
+    app = ChatApp(Settings(tokens_per_second=50), path)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await send(pilot, "go")
+        await wait_for(lambda: first_reply_started(app), pilot)
+        app.pacer.note_redrawn(asyncio.get_running_loop().time() - 10)  # redraws seem slow: no turn fits
+        await type_text(pilot, "abc")
+        await pilot.press("escape")
+        await wait_for(lambda: len(messages_in(path)) == 2, pilot, timeout=30)
+        assert app.screen.query_one(PromptInput).text == "abc"
+        shown = app.screen.query_one(AssistantMessage)
+        reply = messages_in(path)[1]
+        assert reply.status == "interrupted"
+        assert shown.body.source == shown.text == reply.text  # every token that came is drawn
 
 
 async def test_the_status_line_counts_tokens_while_a_reply_streams(tmp_path):

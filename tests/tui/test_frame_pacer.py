@@ -12,7 +12,6 @@ from tui.widgets.frame_pacer import FramePacer
 def long_holds(monkeypatch):
     """Holds far longer than any test step, so only the pacer's rules decide (never the clock)."""
     monkeypatch.setattr(frame_pacer, "KEY_HOLD_SECONDS", 60.0)
-    monkeypatch.setattr(frame_pacer, "MAX_HOLD_SECONDS", 60.0)
 
 
 async def _let_run() -> None:
@@ -43,17 +42,36 @@ async def test_a_key_holds_replies_until_it_is_drawn_then_one_reply_redraws(long
     await asyncio.wait_for(asyncio.gather(*waiting), 5)
 
 
-async def test_keys_faster_than_a_redraw_give_no_turn_until_the_longest_hold(long_holds, monkeypatch):
+async def test_keys_faster_than_a_redraw_give_no_turn_however_long_they_last(long_holds):
+    """A held key: no stream redraw between its repeats (one would make the next repeat wait)."""
     pacer = FramePacer()
     pacer.note_redrawn(await pacer.wait_turn() - 0.2)  # a reply just redrew, which took 200 ms
-    pacer.note_key()
-    pacer.note_key()  # the next key came at once: a redraw would have made it wait
+    pacer.note_key()  # the first key, after a pause
     waiting = asyncio.create_task(pacer.wait_turn())
+    for _ in range(50):
+        pacer.note_key()
+        pacer.note_key_drawn()  # each key came at once after the one before
+        await _let_run()
+    assert not waiting.done()
+    waiting.cancel()
+
+
+async def test_one_slow_redraw_among_fast_ones_keeps_holding_replies_between_fast_keys(long_holds):
+    """A redraw that scrolls the chat costs several of those that do not: the slowest recent one counts."""
+    pacer = FramePacer()
+    loop = asyncio.get_running_loop()
+    pacer.note_redrawn(loop.time() - 0.2)  # slow
+    for _ in range(frame_pacer.RECENT_REDRAWS - 1):
+        pacer.note_redrawn(loop.time())  # fast
+    pacer.note_key()
+    waiting = asyncio.create_task(pacer.wait_turn())
+    await _let_run()
+    pacer.note_key()  # long before 1.5 x 200 ms after the last one, surely
     pacer.note_key_drawn()
     await _let_run()
     assert not waiting.done()
 
-    monkeypatch.setattr(frame_pacer, "MAX_HOLD_SECONDS", 0.0)  # held long enough: the next key lets it
+    pacer.note_redrawn(loop.time())  # the slow one is no longer recent
     pacer.note_key()
     pacer.note_key_drawn()
     await asyncio.wait_for(waiting, 5)

@@ -136,25 +136,22 @@ class AssistantMessage(Vertical, can_focus=True):
         """
         pending: list[str] = []
         wake = asyncio.Event()
-        finished = False
+
+        def draw_pending() -> None:
+            fragment = "".join(pending)
+            pending.clear()
+            self.text += fragment
+            if drawn := self._fit(fragment):
+                self.body.append(visible(drawn))
 
         async def write_frames() -> None:
             # One redraw per turn however many tokens arrived: keeps rendering cheap.
             while True:
-                if not finished:
-                    await wake.wait()
-                    wake.clear()
-                    if not finished:
-                        turn = await pacer.wait_turn()
-                        self.call_after_refresh(pacer.note_redrawn, turn)
-                if pending:
-                    fragment = "".join(pending)
-                    pending.clear()
-                    self.text += fragment
-                    if drawn := self._fit(fragment):
-                        self.body.append(visible(drawn))
-                elif finished:
-                    return
+                await wake.wait()
+                wake.clear()
+                turn = await pacer.wait_turn()
+                self.call_after_refresh(pacer.note_redrawn, turn)
+                draw_pending()
 
         writer = asyncio.create_task(write_frames())
         self.body.growing = True
@@ -166,15 +163,12 @@ class AssistantMessage(Vertical, can_focus=True):
         except Exception:
             pass  # the error is shown below, from the partial message
         finally:
-            finished = True
-            wake.set()
-            try:
-                await writer  # it writes what is pending, then ends
-            finally:
-                self.body.growing = False
-                if not writer.done():  # we were cancelled while waiting: stop it too
-                    writer.cancel()
-                    await asyncio.gather(writer, return_exceptions=True)
+            # the end is drawn at once: a turn can be far off while the user types (Esc, say)
+            writer.cancel()
+            await asyncio.gather(writer, return_exceptions=True)
+            if pending:
+                draw_pending()
+            self.body.growing = False
         message = await promise.aresolve_partial()
         status = getattr(message, "status", None)
         if status in STATUS_WORDS:

@@ -156,9 +156,9 @@ class AssistantMessage(Vertical, can_focus=True):
         writer = asyncio.create_task(write_frames())
         self.body.growing = True
         try:
-            async for token in promise:
-                progress.count_token()
-                pending.append(token)
+            async for tokens in promise.batches():
+                progress.count_tokens(len(tokens))
+                pending.extend(tokens)
                 wake.set()
         except Exception:
             pass  # the error is shown below, from the partial message

@@ -47,11 +47,11 @@ class StreamProgress:
     tokens: int = 0
     first_token_at: float | None = None
 
-    def count_token(self) -> None:
-        """Count one token that has just arrived."""
+    def count_tokens(self, number: int = 1) -> None:
+        """Count `number` tokens that have just arrived."""
         if self.first_token_at is None:
             self.first_token_at = time.perf_counter()
-        self.tokens += 1
+        self.tokens += number
 
     def stats(self, now: float) -> StreamStats:
         """The numbers as of `now` (a `time.perf_counter()` reading); the rate is since the first token."""

@@ -119,3 +119,37 @@ async def test_a_source_that_never_suspends_still_lets_other_tasks_run():
         context.start_soon(other())
         await stream
     assert seen_at and seen_at[0] < limit  # the other task ran before the stream ended
+
+
+async def test_batches_give_every_item_once_in_runs_of_what_arrived_meanwhile():
+    async with PromisingContext():
+        stream: StreamedPromise[int, tuple[int, ...]] = StreamedPromise()
+        runs: list[tuple[int, ...]] = []
+        reader = asyncio.ensure_future(_collect_runs(stream, runs))
+        stream.append(1)
+        stream.append(2)  # both before the reader wakes: one run
+        await _until(lambda: runs == [(1, 2)])
+        stream.append(3)
+        await _until(lambda: runs == [(1, 2), (3,)])
+        stream.append(4)
+        stream.finish(ValueError("broke"))
+        with pytest.raises(ValueError, match="broke"):
+            await reader  # after the last run
+        assert runs == [(1, 2), (3,), (4,)]
+        late: list[tuple[int, ...]] = []
+        with pytest.raises(ValueError):
+            await _collect_runs(stream, late)  # a reader that comes late gets all in one run
+        assert late == [(1, 2, 3, 4)]
+
+
+async def _collect_runs(stream, runs):
+    async for run in stream.batches():
+        runs.append(run)
+
+
+async def _until(condition):
+    for _ in range(100):
+        if condition():
+            return
+        await asyncio.sleep(0)
+    raise AssertionError("never happened")

@@ -1,5 +1,6 @@
 """Reading server-sent events off the wire, from bytes cut at arbitrary places."""
 
+import asyncio
 import json
 
 import pytest
@@ -52,3 +53,35 @@ async def test_data_that_is_not_json_raises_value_error():
 
 async def test_an_event_without_its_blank_line_is_not_sent():
     assert await _read([b'data: {"n": 1}\n\ndata: {"n": 2}\n']) == [{"n": 1}]
+
+
+async def test_a_chunks_events_are_given_before_the_reader_asks_for_more():
+    """The pause that lets chunks gather comes after the events of the chunk waited for."""
+    more = asyncio.Event()
+    asked_for_more = asyncio.Event()
+
+    async def body():
+        await asyncio.sleep(0.01)  # the first chunk is waited for
+        yield b'data: {"n": 1}\n\n'
+        asked_for_more.set()
+        await more.wait()
+        yield b'data: {"n": 2}\n\n'
+
+    events = server_sent_events(body())
+    assert await anext(events) == {"n": 1}
+    assert not asked_for_more.is_set()
+    second = asyncio.ensure_future(anext(events))
+    await asked_for_more.wait()  # after the pause, the reader asks for more
+    more.set()
+    assert await second == {"n": 2}
+
+
+async def test_chunks_that_come_slowly_are_all_read_in_order():
+    raw = _stream(b"\n")
+
+    async def body():
+        for i in range(0, len(raw), 9):
+            await asyncio.sleep(0.001)
+            yield raw[i : i + 9]
+
+    assert [event async for event in server_sent_events(body())] == EVENTS

@@ -21,9 +21,12 @@ from tui.screens.chat import ChatScreen
 from tui.screens.dialogs import InputDialog
 from tui.widgets import frame_pacer
 from tui.widgets.chat_log import ChatLog
+from tui.widgets.conversation_view import ConversationView
 from tui.widgets.message_views import AssistantMessage, UserMessage
 from tui.widgets.prompt import PromptInput
 from tui.widgets.reply_body import ReplyBody
+from tui.widgets.status_line import StatusLine
+from tui.widgets.stream_stats import StreamProgress
 
 
 def _plain(widget) -> str:
@@ -95,6 +98,26 @@ async def test_escape_while_typing_fast_stops_the_reply_at_once(tmp_path, monkey
         reply = messages_in(path)[1]
         assert reply.status == "interrupted"
         assert shown.body.source == shown.text == reply.text  # every token that came is drawn
+
+
+async def test_the_status_line_waits_while_keys_come(tmp_path, monkeypatch):
+    """Its redraw twice a second made a key typed at that moment wait for it (36-40 ms)."""
+    monkeypatch.setattr(frame_pacer, "KEY_HOLD_SECONDS", 600.0)
+    app = ChatApp(Settings(tokens_per_second=20), tmp_path / "chat.md")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await send(pilot, "go")
+        await wait_for(lambda: first_reply_started(app), pilot)
+        view = app.screen.query_one(ConversationView)
+        status = view.query_one(".reply-status", StatusLine)
+        progress = StreamProgress(started=0.0)
+        progress.count_tokens(7)
+        await pilot.press("x")  # the user types: keys come
+        before = status.parts
+        view.show_progress(progress)
+        assert status.parts == before
+        monkeypatch.setattr(frame_pacer, "KEY_HOLD_SECONDS", 0.0)  # the keys have stopped
+        view.show_progress(progress)
+        assert "7 tokens" in status.parts
 
 
 async def test_the_status_line_counts_tokens_while_a_reply_streams(tmp_path):

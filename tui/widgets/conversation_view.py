@@ -95,7 +95,7 @@ class ConversationView(Vertical):
         self._stopped = False
         self._retrying = ()
         self.set_status("waiting for the first token…")
-        ticker = self.set_interval(PROGRESS_SECONDS, lambda: self._show_progress(progress))
+        ticker = self.set_interval(PROGRESS_SECONDS, lambda: self.show_progress(progress))
         messages: list[Message] = []
         calls = CallTitles()
         try:
@@ -130,7 +130,10 @@ class ConversationView(Vertical):
             self.set_status()  # nothing came (the first turn of a chat has no reply to show)
         return messages
 
-    def _show_progress(self, progress: StreamProgress) -> None:
+    def show_progress(self, progress: StreamProgress) -> None:
+        """Show how the reply is streaming so far (unless keys are coming: the next tick will)."""
+        if self.pacer.typing:
+            return  # a redraw now would make the next key wait; the next tick shows it
         elapsed = time.perf_counter() - progress.started
         if not progress.tokens:
             self.set_status(f"waiting for the first token ({elapsed:.0f} s)…", *self._retrying)

@@ -68,6 +68,11 @@ class FramePacer:
         took = asyncio.get_running_loop().time() - turn_started
         self._recent.append(took)
 
+    @property
+    def typing(self) -> bool:
+        """Whether keys are coming: then redraws that are not theirs (a status line's) should wait."""
+        return self._typing(asyncio.get_running_loop().time())
+
     def _typing(self, now: float) -> bool:
         return now < self._last_key + KEY_HOLD_SECONDS
 

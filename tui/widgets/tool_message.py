@@ -134,6 +134,8 @@ class ToolMessage(AssistantMessage):
 
         def tick() -> None:  # waiting for approval, or the time it has run; the result's length
             nonlocal started
+            if pacer.typing and started is not None:
+                return  # a redraw now would make the next key wait; a later tick shows it
             if promise.metadata_so_far.get("approval") == "asked":
                 self._show_state("waiting for your approval…")
                 return

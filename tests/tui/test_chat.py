@@ -519,6 +519,24 @@ async def test_a_long_streaming_reply_takes_room_in_steps_and_new_words_repaint_
         await wait_for(lambda: body.size.height == body.line_count, pilot)  # the room is given back
 
 
+async def test_replies_keep_their_width_when_the_conversation_starts_to_scroll(tmp_path):
+    """Room for the scrollbar is kept from the start: its arrival re-wrapped (re-rendered) every reply,
+    a 100 ms frame in the four-pane view that a key typed then waited for."""
+    app = ChatApp(Settings(tokens_per_second=0), tmp_path / "chat.md")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, "first")
+        await wait_for(lambda: len(messages_in(tmp_path / "chat.md")) == 2, pilot)
+        first = app.screen.query_one(ReplyBody)
+        width = first.size.width
+        chat_log = app.screen.query_one(ChatLog)
+        assert chat_log.max_scroll_y == 0
+        for number in range(2, 6):
+            await send(pilot, f"more {number}")
+            await wait_for(lambda n=number: len(messages_in(tmp_path / "chat.md")) == 2 * n, pilot)
+        assert chat_log.max_scroll_y > 0  # it scrolls now
+        assert first.size.width == width
+
+
 async def test_page_up_and_down_in_the_prompt_scroll_the_conversation(tmp_path):
     model = FedModel()
     paragraphs = iter(_long_markdown().split("\n\n") * 20)

@@ -21,7 +21,7 @@ class ChatLog(VerticalScroll):
     """The scrolling list of messages; it follows new text unless the user has scrolled up."""
 
     DEFAULT_CSS = """
-    ChatLog { height: 1fr; padding: 0 1; }
+    ChatLog { height: 1fr; padding: 0 1; scrollbar-gutter: stable; scrollbar-size-vertical: 1; }
     """
 
     MAX_MOUNTED = 100

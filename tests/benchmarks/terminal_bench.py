@@ -184,11 +184,14 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
 
 
-def milliseconds(values: list[float]) -> dict[str, float]:
+def milliseconds(values: list[float]) -> dict[str, object]:
+    worst = sorted(range(len(values)), key=lambda index: -values[index])[:3]
     return {
         "p50": round(statistics.median(values) * 1000, 1),
+        "p90": round(percentile(values, 0.9) * 1000, 1),
         "p99": round(percentile(values, 0.99) * 1000, 1),
         "max": round(max(values) * 1000, 1),
+        "worst_keys": [(index, round(values[index] * 1000)) for index in worst],  # (which key, ms)
     }
 
 

@@ -32,6 +32,7 @@ from miniagents.errors import (
     LLMStreamError,
 )
 from miniagents.ext.llm.base import TRANSIENT_STATUSES, RetryNotice, redact
+from miniagents.ext.llm.idle import StreamIdleError, idle_limited
 from miniagents.ext.llm.shared_client import ashared_resource
 from miniagents.ext.llm.tool_loop import DEFAULT_MAX_TOOL_ROUNDS, DEFAULT_TOOL_TIMEOUT, areply_in_rounds
 from miniagents.ext.llm.wire import StreamErrorEvent, retry_after_seconds, server_of
@@ -238,55 +239,18 @@ class Provider:
     async def _checked(
         self, items: AsyncGenerator[Token], server: str, idle_timeout: float | None
     ) -> AsyncGenerator[Token]:
-        """`items` with the idle timeout around each one, and the check that the stream was finished.
-
-        One timer watches the whole stream (an `asyncio.timeout` per item cost a sixth of a fast
-        stream's way from the socket to its reader): it fires every `idle_timeout` seconds and
-        cancels the wait for an item only if that wait began at least `idle_timeout` earlier.
-        """
-        finished = started = expired = False
-        loop = asyncio.get_running_loop()
-        task = asyncio.current_task()  # the one that reads the stream (a `StreamedPromise`'s)
-        assert task is not None
-        waiting_since: float | None = None  # when the wait for the next item began (None: not waiting)
-        watch: asyncio.TimerHandle | None = None
-
-        def look() -> None:
-            nonlocal watch, expired
-            assert idle_timeout
-            now = loop.time()
-            if waiting_since is not None and now - waiting_since >= idle_timeout:
-                expired = True
-                task.cancel()
-            else:
-                watch = loop.call_at((now if waiting_since is None else waiting_since) + idle_timeout, look)
-
-        if idle_timeout:
-            watch = loop.call_at(loop.time() + idle_timeout, look)
+        """`items` with the idle timeout around each one, and the check that the stream was finished."""
+        finished = started = False
         try:
-            async with aclosing(items):
-                iterator = aiter(items)
-                while True:
-                    cancelling = task.cancelling()
-                    waiting_since = loop.time()
-                    try:
-                        item = await anext(iterator)
-                    except StopAsyncIteration:
-                        break
-                    except asyncio.CancelledError:
-                        if expired and task.uncancel() <= cancelling:
-                            raise LLMIdleTimeoutError(self.name, server, idle_timeout or 0, started) from None
-                        raise
-                    finally:
-                        waiting_since = None
+            async with aclosing(idle_limited(items, idle_timeout)) as limited:
+                async for item in limited:
                     if isinstance(item, str):
                         started = True
                     elif STOP_REASON in item:
                         finished = True
                     yield item
-        finally:
-            if watch is not None:
-                watch.cancel()
+        except StreamIdleError:
+            raise LLMIdleTimeoutError(self.name, server, idle_timeout or 0, started) from None
         if not finished:
             raise _TruncatedStreamError("the server closed the stream before saying it was finished")
 

@@ -519,6 +519,21 @@ async def test_a_long_streaming_reply_takes_room_in_steps_and_new_words_repaint_
         await wait_for(lambda: body.size.height == body.line_count, pilot)  # the room is given back
 
 
+async def test_a_short_streaming_reply_takes_room_from_its_first_line(tmp_path):
+    """Its first frames would otherwise each lay out the screen, when a key typed as it starts comes."""
+    model = FedModel()
+    app = ChatApp(Settings(), tmp_path / "chat.md")
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.session.agent = model.agent
+        await send(pilot, "go")
+        model.feed("One line.")
+        body = await wait_for(lambda: (found := app.screen.query(ReplyBody)) and found.last(), pilot)
+        await wait_for(lambda: body.line_count == 1, pilot)
+        await wait_for(lambda: body.size.height == ReplyBody.HEADROOM_LINES, pilot)
+        model.finish()
+        await wait_for(lambda: body.size.height == 1, pilot)  # the room is given back
+
+
 async def test_replies_keep_their_width_when_the_conversation_starts_to_scroll(tmp_path):
     """Room for the scrollbar is kept from the start: its arrival re-wrapped (re-rendered) every reply,
     a 100 ms frame in the four-pane view that a key typed then waited for."""

@@ -49,7 +49,8 @@ class ReplyBody(Widget):
     follows it scrolls, so every line moves. That costs 25-50 ms a frame on a 120x40 terminal (most
     of it re-rendering every visible line, measured in `tests/benchmarks/terminal_bench.py`), and a
     key pressed meanwhile waits for it. With room to spare below its text, new lines only repaint
-    themselves; the screen is laid out again once per `HEADROOM_LINES` lines.
+    themselves; the screen is laid out again once per `HEADROOM_LINES` lines. A reply takes room
+    from its first line: its first frames are the ones a key typed as it starts would wait for.
     """
 
     def __init__(self, source: str = "") -> None:
@@ -62,6 +63,8 @@ class ReplyBody(Widget):
         self._drawn: OrderedDict[int, tuple[str, list[Strip]]] = OrderedDict()  # piece -> (source, lines)
         self._growing = False
         self._height = 0  # the height last given to the layout
+        self.room_after = 0
+        """A growing body takes room once it is taller than this (a tool block: only when long)."""
 
     @property
     def growing(self) -> bool:
@@ -162,7 +165,7 @@ class ReplyBody(Widget):
         self._use(width)
         lines = self._settled_height + len(self._piece_lines(len(self.pieces) - 1, self._settled_height))
         room = self.HEADROOM_LINES
-        if self._growing and lines > 2 * room:  # short replies and tool blocks keep their exact height
+        if self._growing and lines > self.room_after:
             lines = -(-lines // room) * room
         self._height = lines
         return lines

@@ -15,6 +15,7 @@ from miniagents import INTERRUPTED, Message, MessagePromise
 from miniagents.ext.llm.tool_loop import arguments_json
 from tui.widgets.frame_pacer import FramePacer
 from tui.widgets.message_views import AssistantMessage
+from tui.widgets.reply_body import ReplyBody
 from tui.widgets.stream_stats import StreamProgress
 
 __all__ = ["ARGUMENTS_SHOWN", "CallTitles", "ToolMessage", "call_text"]
@@ -86,6 +87,7 @@ class ToolMessage(AssistantMessage):
     def __init__(self, call: str, message: Message | None = None) -> None:
         """A block for the call `call` (as `call_text` gives it), empty or showing a saved result."""
         super().__init__(call, message)
+        self.body.room_after = 2 * ReplyBody.HEADROOM_LINES  # a short result keeps its exact height
         self.call = call
         self._state = ""
         self._hint = ""

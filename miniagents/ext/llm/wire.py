@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import aclosing
 from typing import Any
 
-__all__ = ["GATHER_SECONDS", "StreamErrorEvent", "retry_after_seconds", "server_of", "server_sent_events"]
+__all__ = [
+    "GATHER_SECONDS",
+    "StreamErrorEvent",
+    "gathered",
+    "retry_after_seconds",
+    "server_of",
+    "server_sent_events",
+]
 
 
 class StreamErrorEvent(Exception):
@@ -20,7 +28,7 @@ async def server_sent_events(chunks: AsyncIterator[bytes]) -> AsyncIterator[dict
     `chunks` are the response body's bytes as they arrive, cut anywhere. Lines may end with LF,
     CRLF or CR. Whole lines are split off each chunk at once: a fast stream sends one event per
     token, and reading it line by line through the HTTP client's text layers cost more than the
-    rest of the reply's way to the screen.
+    rest of the reply's way to the screen. Chunks that trickle in are read `gathered`.
 
     Raises:
         StreamErrorEvent: an event carries an `error`.
@@ -29,51 +37,61 @@ async def server_sent_events(chunks: AsyncIterator[bytes]) -> AsyncIterator[dict
     data: list[bytes] = []
     rest = b""  # the start of a line whose end has not come yet
     after_cr = False  # the last line ended with CR: a LF right after it belongs to that line end
+    async with aclosing(gathered(chunks)) as reads:
+        async for chunk in reads:
+            if after_cr and chunk:
+                after_cr = False
+                if chunk[0] == _LF:
+                    chunk = chunk[1:]
+            buffer = rest + chunk if rest else chunk
+            end = max(buffer.rfind(b"\n"), buffer.rfind(b"\r")) + 1
+            if not end:
+                rest = buffer
+                continue
+            rest = buffer[end:]
+            after_cr = buffer[end - 1] == _CR
+            for line in buffer[:end].splitlines():
+                if line.startswith(b"data:"):
+                    data.append(line[6:] if line[5:6] == b" " else line[5:])
+                    continue
+                if line or not data:
+                    continue  # another field (`event:`, a comment), or a blank line with nothing to send
+                text = data[0] if len(data) == 1 else b"\n".join(data)
+                data = []
+                if text == b"[DONE]":
+                    return
+                event = json.loads(text.decode())
+                if isinstance(event, dict):
+                    if event.get("error"):
+                        error = event["error"]
+                        raise StreamErrorEvent(
+                            error.get("message", str(error)) if isinstance(error, dict) else str(error)
+                        )
+                    yield event
+
+
+async def gathered(chunks: AsyncIterator[bytes]) -> AsyncGenerator[bytes]:
+    """`chunks`, woken up for at most once in `GATHER_SECONDS`: chunks that trickle in gather meanwhile.
+
+    The pause comes when the next chunk is asked for, after the reader has used this one.
+    """
     loop = asyncio.get_running_loop()
     woken = -GATHER_SECONDS  # when the reader last woke up for a chunk
-    gather = 0.0  # how long to let chunks gather before the next read
     iterator = aiter(chunks)
     while True:
-        if gather > 0:
-            await asyncio.sleep(gather)
-            woken, gather = loop.time(), 0.0
         asked = loop.time()
         try:
             chunk = await anext(iterator)
         except StopAsyncIteration:
             return
         now = loop.time()
-        if now - asked > _WAITED_SECONDS:  # a wake-up for this chunk: were the last one's too near?
+        gather = 0.0
+        if now - asked > _WAITED_SECONDS:  # a wake-up for this chunk: was the last one too near?
             gather, woken = GATHER_SECONDS - (now - woken), now
-        if after_cr and chunk:
-            after_cr = False
-            if chunk[0] == _LF:
-                chunk = chunk[1:]
-        buffer = rest + chunk if rest else chunk
-        end = max(buffer.rfind(b"\n"), buffer.rfind(b"\r")) + 1
-        if not end:
-            rest = buffer
-            continue
-        rest = buffer[end:]
-        after_cr = buffer[end - 1] == _CR
-        for line in buffer[:end].splitlines():
-            if line.startswith(b"data:"):
-                data.append(line[6:] if line[5:6] == b" " else line[5:])
-                continue
-            if line or not data:
-                continue  # another field (`event:`, a comment), or a blank line with nothing to send
-            text = data[0] if len(data) == 1 else b"\n".join(data)
-            data = []
-            if text == b"[DONE]":
-                return
-            event = json.loads(text.decode())
-            if isinstance(event, dict):
-                if event.get("error"):
-                    error = event["error"]
-                    raise StreamErrorEvent(
-                        error.get("message", str(error)) if isinstance(error, dict) else str(error)
-                    )
-                yield event
+        yield chunk
+        if gather > 0:
+            await asyncio.sleep(gather)
+            woken = loop.time()
 
 
 GATHER_SECONDS = 0.02

@@ -43,7 +43,7 @@ class ReplyBody(Widget):
     """How many rendered pieces each reply keeps the lines of (enough to fill the tallest screen)."""
 
     HEADROOM_LINES = 8
-    """A long reply that is still `growing` takes room this many lines at a time.
+    """A reply that is still `growing` takes room this many lines at a time.
 
     A reply that grows by a line makes Textual lay out and repaint the whole screen: the view that
     follows it scrolls, so every line moves. That costs 25-50 ms a frame on a 120x40 terminal (most
@@ -163,7 +163,7 @@ class ReplyBody(Widget):
         if not width:
             return 0
         self._use(width)
-        lines = self._settled_height + len(self._piece_lines(len(self.pieces) - 1, self._settled_height))
+        lines = self.line_count
         room = self.HEADROOM_LINES
         if self._growing and lines > self.room_after:
             lines = -(-lines // room) * room

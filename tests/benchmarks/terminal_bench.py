@@ -22,6 +22,8 @@ Each run reports, with the goals of issue #15:
   1,000 tok/s inside its tool block (issue #14: p99 <= 50);
 - `typing_ms_one_stream_2000`: each character typed at 10/s while a reply streams at 2,000 tok/s
   (every one <= 50);
+- `key_echo_ms_right_after_enter`: a key typed with the Enter that sends a prompt, while the reply's
+  blocks are being added (before its text streams), for the two replies above (no goal of its own);
 - `idle_cpu_s_over_3s`: CPU the app uses in 3 s after the streams (keep it near 0);
 - `quit_s`: Ctrl+Q -> the process has exited;
 and, for each, the load average and the share of the machine that other processes used meanwhile.
@@ -206,6 +208,8 @@ APP_FOOTER = rb"Stop reply"
 TYPED = "".join(chr(code) for code in range(0x100, 0x250))
 """Keys to type (Latin Extended letters), each once: it is written only where the prompt shows it,
 so its first bytes in the output are its echo (the stream's tokens are ASCII)."""
+RIGHT_AFTER_ENTER = "ɐɑ"
+"""Typed in the same write as the Enter that starts a reply (not in `TYPED`)."""
 
 
 def start(server: FakeLLMServer, folder: Path, models: list[str]) -> tuple[App, float, float]:
@@ -257,10 +261,14 @@ def run_once(server: FakeLLMServer, folder: Path) -> dict[str, object]:
 
     # keys while one reply streams at 1,000 tok/s
     machine = Machine(app.terminal.process.pid)
-    server.script(Reply(tokens=tokens(300_000), delay=0.001))  # stopped with Esc long before its end
+    # (each reply's tokens have their own prefix: the text of earlier ones is drawn again when the
+    # chat scrolls, and would be taken for this one's)
+    server.script(Reply(tokens=tokens(300_000, "u"), delay=0.001))  # stopped with Esc long before its end
     since = len(app.raw)
-    app.terminal.send(b"more\r")
-    app.wait_for_bytes(rb"t\d{3,} ", since=since)
+    after_enter = [
+        app.key_to_screen(b"more\r" + RIGHT_AFTER_ENTER[0].encode(), RIGHT_AFTER_ENTER[0].encode())
+    ]
+    app.wait_for_bytes(rb"u\d{3,} ", since=since)
     echo = keys_while_streaming(app, TYPED[:KEYS])
     result["key_echo_ms_one_stream_1000"] = {
         **milliseconds(echo),
@@ -270,12 +278,15 @@ def run_once(server: FakeLLMServer, folder: Path) -> dict[str, object]:
 
     # typing at 10 characters a second while a reply streams at 2,000 tok/s
     machine = Machine(app.terminal.process.pid)
-    server.script(Reply(tokens=tokens(300_000), delay=0.0005))
+    server.script(Reply(tokens=tokens(300_000, "v"), delay=0.0005))
     since = len(app.raw)
-    app.terminal.send(b"again\r")
-    app.wait_for_bytes(rb"t\d{3,} ", since=since)
+    after_enter.append(
+        app.key_to_screen(b"again\r" + RIGHT_AFTER_ENTER[1].encode(), RIGHT_AFTER_ENTER[1].encode())
+    )
+    app.wait_for_bytes(rb"v\d{3,} ", since=since)
     typed = keys_while_streaming(app, TYPED[KEYS : KEYS + 40], pause=0.1)
     result["typing_ms_one_stream_2000"] = {**milliseconds(typed), **machine.report()}
+    result["key_echo_ms_right_after_enter"] = [round(seconds * 1000, 1) for seconds in after_enter]
     stop_reply(app)
 
     # idle, then quit

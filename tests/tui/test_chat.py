@@ -503,12 +503,13 @@ async def test_a_long_streaming_reply_takes_room_in_steps_and_new_words_repaint_
         await model.grow(chat_log, pilot, 3 * room, paragraphs)
         body = app.screen.query(AssistantMessage).last().body
         await wait_for(lambda: body.size.height >= body.line_count > 2 * room, pilot)
-        assert body.size.height % room == 0 and body.size.height - body.line_count < room
+        assert body.size.height - body.line_count <= room
         height = body.size.height
         if height - body.line_count < 3:
-            model.feed("\n\nA line.\n\n")  # the next line starts a new step of room
+            model.feed("\n\nA line.\n\n")  # the next line takes room anew
             await wait_for(lambda: body.size.height > height, pilot)
             height = body.size.height
+            assert height - body.line_count == room
         refreshes.clear()
         model.feed("word")  # fits on the last line
         await wait_for(lambda: body.source.endswith("word") and refreshes, pilot)
@@ -519,17 +520,19 @@ async def test_a_long_streaming_reply_takes_room_in_steps_and_new_words_repaint_
         await wait_for(lambda: body.size.height == body.line_count, pilot)  # the room is given back
 
 
-async def test_a_short_streaming_reply_takes_room_from_its_first_line(tmp_path):
+async def test_a_streaming_reply_takes_room_before_its_first_token(tmp_path):
     """Its first frames would otherwise each lay out the screen, when a key typed as it starts comes."""
     model = FedModel()
     app = ChatApp(Settings(), tmp_path / "chat.md")
     async with app.run_test(size=(100, 30)) as pilot:
         app.session.agent = model.agent
         await send(pilot, "go")
-        model.feed("One line.")
         body = await wait_for(lambda: (found := app.screen.query(ReplyBody)) and found.last(), pilot)
-        await wait_for(lambda: body.line_count == 1, pilot)
         await wait_for(lambda: body.size.height == ReplyBody.HEADROOM_LINES, pilot)
+        assert body.line_count == 0
+        model.feed("One line.")
+        await wait_for(lambda: body.line_count == 1, pilot)
+        assert body.size.height == ReplyBody.HEADROOM_LINES  # it fits in the room: no layout
         model.finish()
         await wait_for(lambda: body.size.height == 1, pilot)  # the room is given back
 

@@ -43,14 +43,16 @@ class ReplyBody(Widget):
     """How many rendered pieces each reply keeps the lines of (enough to fill the tallest screen)."""
 
     HEADROOM_LINES = 8
-    """A reply that is still `growing` takes room this many lines at a time.
+    """A reply that is still `growing` keeps this many lines of room below its text.
 
     A reply that grows by a line makes Textual lay out and repaint the whole screen: the view that
     follows it scrolls, so every line moves. That costs 25-50 ms a frame on a 120x40 terminal (most
     of it re-rendering every visible line, measured in `tests/benchmarks/terminal_bench.py`), and a
     key pressed meanwhile waits for it. With room to spare below its text, new lines only repaint
-    themselves; the screen is laid out again once per `HEADROOM_LINES` lines. A reply takes room
-    from its first line: its first frames are the ones a key typed as it starts would wait for.
+    themselves; once the text fills the room, the screen is laid out again with this much room
+    anew (not rounded to a multiple of it: that left 0-7 lines, a layout every 4 lines on average).
+    A reply takes room from the moment it is added, before its first token: its first frames are
+    the ones a key typed as it starts would wait for.
     """
 
     def __init__(self, source: str = "") -> None:
@@ -64,7 +66,7 @@ class ReplyBody(Widget):
         self._growing = False
         self._height = 0  # the height last given to the layout
         self.room_after = 0
-        """A growing body takes room once it is taller than this (a tool block: only when long)."""
+        """A growing body takes room once it is this tall (a tool block: only when long)."""
 
     @property
     def growing(self) -> bool:
@@ -164,9 +166,9 @@ class ReplyBody(Widget):
             return 0
         self._use(width)
         lines = self.line_count
-        room = self.HEADROOM_LINES
-        if self._growing and lines > self.room_after:
-            lines = -(-lines // room) * room
+        if self._growing and lines >= self.room_after:
+            room = self.HEADROOM_LINES
+            lines = self._height if lines < self._height <= lines + room else lines + room
         self._height = lines
         return lines
 

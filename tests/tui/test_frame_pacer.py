@@ -79,6 +79,24 @@ async def test_one_slow_redraw_among_fast_ones_keeps_holding_replies_between_fas
     await asyncio.wait_for(waiting, 5)
 
 
+async def test_the_first_key_after_a_pause_gives_a_turn_only_to_a_redraw_that_fits_a_typists_gap(long_holds):
+    """The long pause before it says nothing of when the next key comes."""
+    pacer = FramePacer()
+    loop = asyncio.get_running_loop()
+    pacer.note_redrawn(loop.time() - frame_pacer.FIRST_KEY_GAP_SECONDS)  # a redraw as long as the gap
+    pacer.note_key()  # the first key for long (here: ever)
+    waiting = asyncio.create_task(pacer.wait_turn())
+    pacer.note_key_drawn()
+    await _let_run()
+    assert not waiting.done()
+
+    for _ in range(frame_pacer.RECENT_REDRAWS):
+        pacer.note_redrawn(loop.time())  # quick redraws: one fits
+    pacer.note_key()
+    pacer.note_key_drawn()
+    await asyncio.wait_for(waiting, 5)
+
+
 async def test_when_typing_stops_replies_redraw_on_the_ticks_again(monkeypatch):
     monkeypatch.setattr(frame_pacer, "KEY_HOLD_SECONDS", 0.05)
     pacer = FramePacer()

@@ -7,7 +7,7 @@ import contextlib
 import math
 from collections import deque
 
-__all__ = ["KEY_HOLD_SECONDS", "RECENT_REDRAWS", "TICK_SECONDS", "FramePacer"]
+__all__ = ["FIRST_KEY_GAP_SECONDS", "KEY_HOLD_SECONDS", "RECENT_REDRAWS", "TICK_SECONDS", "FramePacer"]
 
 TICK_SECONDS = 1 / 30
 """The display tick: at most one streaming reply redraws per tick (a lone reply: 30 times a second)."""
@@ -20,6 +20,12 @@ that came during one waited for it. After this long without a key, the ticks tak
 Keys that come faster than a redraw (a fast burst, a held key repeating) hold streaming replies
 back until they pause this long: a key never waits behind a stream's frame. (A redraw forced after
 0.5 s of held keys made the next key wait 40-70 ms, one stream at 1,000 tok/s in a real terminal.)"""
+
+FIRST_KEY_GAP_SECONDS = 0.05
+"""The first key after a pause is taken to be followed by the next this soon (a fast typist).
+
+The gap before it says nothing of the next one: taken as it was (seconds), every redraw fitted, and
+the turn it gave (a chat scroll of 30-50 ms, say) was on screen when the second key came."""
 
 RECENT_REDRAWS = 16
 """A redraw fits between two keys if the slowest of this many recent ones would have (a redraw
@@ -46,7 +52,8 @@ class FramePacer:
     def note_key(self) -> None:
         """A key was pressed: hold stream redraws until it is drawn."""
         now = asyncio.get_running_loop().time()
-        self._key_gap = now - self._last_key
+        gap = now - self._last_key
+        self._key_gap = gap if self._typing(now) else FIRST_KEY_GAP_SECONDS
         self._last_key = now
         self._turns_after_keys = 0
 

@@ -329,8 +329,11 @@ def run_once(server: FakeLLMServer, folder: Path) -> dict[str, object]:
     app.terminal.send(b"all\r")
     app.wait_for_bytes(*(f"{prefix}\\d{{3,}} ".encode() for prefix in "wxyz"), since=since)
     echo = keys_while_streaming(app, TYPED[KEYS + 40 : 2 * KEYS + 40])
-    streams_end = max(request.received_at for request in server.requests[first:]) + count * 0.001
     shown = app.wait_for_bytes(*(f"{p}{count - 1}".encode() for p in "wxyz"), since=since, timeout=120)
+    answers = server.requests[first:]
+    app.wait(lambda: all(request.answered_at is not None for request in answers))
+    # when the server had written the last of them (not when it meant to: it shares this process)
+    streams_end = max(request.answered_at or 0.0 for request in answers)
     result["key_echo_ms_four_panes_1000"] = {
         **milliseconds(echo),
         "screen_behind_streams_at_end_s": round(max(0.0, shown - streams_end), 3),

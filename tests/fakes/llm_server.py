@@ -98,6 +98,8 @@ class RecordedRequest:
     body: dict[str, Any]
     received_at: float = 0.0
     """`time.monotonic()` when the request arrived."""
+    answered_at: float | None = None
+    """`time.monotonic()` when the whole answer had been written (None until then)."""
 
 
 class FakeLLMServer:
@@ -201,11 +203,10 @@ def _make_handler(server: FakeLLMServer) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             length = int(self.headers.get("content-length", "0"))
             body = json.loads(self.rfile.read(length) or b"{}")
-            server.requests.append(
-                RecordedRequest(
-                    self.path, {k.lower(): v for k, v in self.headers.items()}, body, time.monotonic()
-                )
+            request = RecordedRequest(
+                self.path, {k.lower(): v for k, v in self.headers.items()}, body, time.monotonic()
             )
+            server.requests.append(request)
             anthropic = self.path.endswith("/messages")
             if anthropic and "tools" not in body and _has_tool_blocks(body):
                 # as the real API: history with tool blocks needs tools in the request
@@ -238,6 +239,8 @@ def _make_handler(server: FakeLLMServer) -> type[BaseHTTPRequestHandler]:
                                 time.sleep(ahead)
                         self._write(event[0])
                     self.wfile.write(b"0\r\n\r\n")  # the end of a chunked body
+                    self.wfile.flush()
+                    request.answered_at = time.monotonic()
                 else:
                     self._fail(behavior, anthropic, model)
             except (BrokenPipeError, ConnectionResetError):

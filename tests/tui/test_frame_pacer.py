@@ -26,6 +26,17 @@ async def test_without_keys_a_reply_gets_the_next_tick():
     assert second > first  # one turn per tick
 
 
+async def test_slow_redraws_space_the_turns_out():
+    """Redraws take at most REDRAW_SHARE of the time: the rest is for reading the streams and keys."""
+    pacer = FramePacer()
+    loop = asyncio.get_running_loop()
+    for _ in range(frame_pacer.RECENT_REDRAWS):
+        pacer.note_redrawn(loop.time() - 0.1)  # each took 100 ms
+    first = await pacer.wait_turn()
+    second = await pacer.wait_turn()
+    assert second - first >= 0.1 / frame_pacer.REDRAW_SHARE
+
+
 async def test_a_key_holds_replies_until_it_is_drawn_then_one_reply_redraws(long_holds):
     pacer = FramePacer()
     pacer.note_key()

@@ -7,10 +7,27 @@ import contextlib
 import math
 from collections import deque
 
-__all__ = ["FIRST_KEY_GAP_SECONDS", "KEY_HOLD_SECONDS", "RECENT_REDRAWS", "TICK_SECONDS", "FramePacer"]
+__all__ = [
+    "FIRST_KEY_GAP_SECONDS",
+    "KEY_HOLD_SECONDS",
+    "RECENT_REDRAWS",
+    "REDRAW_SHARE",
+    "TICK_SECONDS",
+    "FramePacer",
+]
 
 TICK_SECONDS = 1 / 30
-"""The display tick: at most one streaming reply redraws per tick (a lone reply: 30 times a second)."""
+"""The shortest time between two turns: one streaming reply redraws per turn (a lone reply: at
+most 30 times a second)."""
+
+REDRAW_SHARE = 0.5
+"""Stream redraws take at most about this share of the time: turns come at least the mean of the
+recent redraws divided by it apart.
+
+With four panes at 1,000 tok/s each, a pane's redraw (a layout and a repaint of the pane) took
+20-60 ms, and 30 of them a second left too little time to read the streams: the screen fell
+further and further behind them (0.4-2.7 s at their end in `terminal_bench.py`; 0.2-0.3 s with
+this share)."""
 
 KEY_HOLD_SECONDS = 0.25
 """While keys arrive less than this apart, streaming replies redraw only between them: one reply
@@ -36,13 +53,14 @@ class FramePacer:
     """Hands out the turns at which streaming replies redraw, one reply per turn.
 
     Tokens that arrive between a reply's turns are drawn together. Replies streaming side by side
-    take turns, so the work of one turn stays small. While the user types (`note_key`), turns come
-    only right after a key has been drawn (`note_key_drawn`), so the next key, a typist's 50 ms or
-    more later, finds the screen free: a key never waits behind the redraw of a streaming reply.
+    take turns, so the work of one turn stays small; slow redraws space the turns out. While the
+    user types (`note_key`), turns come only right after a key has been drawn (`note_key_drawn`),
+    so the next key, a typist's 50 ms or more later, finds the screen free: a key never waits
+    behind the redraw of a streaming reply.
     """
 
     def __init__(self) -> None:
-        self._last_booked = -1
+        self._next_turn_at = -math.inf
         self._last_key = -math.inf
         self._key_gap = math.inf  # between the last two keys
         self._recent = deque([0.0], maxlen=RECENT_REDRAWS)  # streams' latest redraws: turn -> on screen
@@ -84,8 +102,9 @@ class FramePacer:
         return now < self._last_key + KEY_HOLD_SECONDS
 
     async def wait_turn(self) -> float:
-        """Wait for this reply's next turn: the next free tick, or, while the user types, a drawn key.
+        """Wait for this reply's next turn: the next free one, or, while the user types, a drawn key.
 
+        Free turns are `TICK_SECONDS` apart, or more when redraws are slow (`REDRAW_SHARE`).
         Returns the loop time the turn began, for `note_redrawn`.
         """
         loop = asyncio.get_running_loop()
@@ -97,9 +116,10 @@ class FramePacer:
                     return now
                 await self._await_drawn_key(self._last_key + KEY_HOLD_SECONDS - now)
                 continue
-            tick = max(math.floor(now / TICK_SECONDS) + 1, self._last_booked + 1)
-            self._last_booked = tick
-            await asyncio.sleep(tick * TICK_SECONDS - now)
+            interval = max(TICK_SECONDS, sum(self._recent) / len(self._recent) / REDRAW_SHARE)
+            turn_at = max(now, self._next_turn_at)
+            self._next_turn_at = turn_at + interval
+            await asyncio.sleep(turn_at - now)
             now = loop.time()
             if not self._typing(now):
                 return now  # (else a key came while sleeping: wait for it to be drawn)

@@ -26,8 +26,8 @@ recent redraws divided by it apart.
 
 With four panes at 1,000 tok/s each, a pane's redraw (a layout and a repaint of the pane) took
 20-60 ms, and 30 of them a second left too little time to read the streams: the screen fell
-further and further behind them (0.4-2.7 s at their end in `terminal_bench.py`; 0.2-0.3 s with
-this share)."""
+further behind them the longer they ran (0.2-2.7 s at their end in `terminal_bench.py`; 0.2-0.3 s
+with this share)."""
 
 KEY_HOLD_SECONDS = 0.25
 """While keys arrive less than this apart, streaming replies redraw only between them: one reply

@@ -37,6 +37,13 @@ async def test_slow_redraws_space_the_turns_out():
     assert second - first >= 0.1 / frame_pacer.REDRAW_SHARE
 
 
+async def test_a_suspended_app_does_not_space_the_turns_out_for_long():
+    """A redraw that spans a suspension (Ctrl+Z, a sleeping laptop) is not taken as its length."""
+    pacer = FramePacer()
+    pacer.note_redrawn(asyncio.get_running_loop().time() - 3600)  # an hour on screen, seemingly
+    assert pacer.turn_interval <= frame_pacer.LONGEST_REDRAW_SECONDS / frame_pacer.REDRAW_SHARE
+
+
 async def test_a_key_holds_replies_until_it_is_drawn_then_one_reply_redraws(long_holds):
     pacer = FramePacer()
     pacer.note_key()

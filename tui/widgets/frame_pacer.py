@@ -10,6 +10,7 @@ from collections import deque
 __all__ = [
     "FIRST_KEY_GAP_SECONDS",
     "KEY_HOLD_SECONDS",
+    "LONGEST_REDRAW_SECONDS",
     "RECENT_REDRAWS",
     "REDRAW_SHARE",
     "TICK_SECONDS",
@@ -43,6 +44,10 @@ FIRST_KEY_GAP_SECONDS = 0.05
 
 The gap before it says nothing of the next one: taken as it was (seconds), every redraw fitted, and
 the turn it gave (a chat scroll of 30-50 ms, say) was on screen when the second key came."""
+
+LONGEST_REDRAW_SECONDS = 0.25
+"""A redraw measured as longer than this counts as this long: the app was suspended (Ctrl+Z) or
+the machine slept. Counted whole, one such redraw would space the next turns seconds apart."""
 
 RECENT_REDRAWS = 16
 """A redraw fits between two keys if the slowest of this many recent ones would have (a redraw
@@ -91,7 +96,12 @@ class FramePacer:
     def note_redrawn(self, turn_started: float) -> None:
         """A stream's redraw, whose turn began at `turn_started` (loop time), is on screen."""
         took = asyncio.get_running_loop().time() - turn_started
-        self._recent.append(took)
+        self._recent.append(min(took, LONGEST_REDRAW_SECONDS))
+
+    @property
+    def turn_interval(self) -> float:
+        """How far apart free turns are now: `TICK_SECONDS`, or more while redraws are slow."""
+        return max(TICK_SECONDS, sum(self._recent) / len(self._recent) / REDRAW_SHARE)
 
     @property
     def typing(self) -> bool:
@@ -104,7 +114,7 @@ class FramePacer:
     async def wait_turn(self) -> float:
         """Wait for this reply's next turn: the next free one, or, while the user types, a drawn key.
 
-        Free turns are `TICK_SECONDS` apart, or more when redraws are slow (`REDRAW_SHARE`).
+        Free turns are `turn_interval` apart.
         Returns the loop time the turn began, for `note_redrawn`.
         """
         loop = asyncio.get_running_loop()
@@ -116,9 +126,8 @@ class FramePacer:
                     return now
                 await self._await_drawn_key(self._last_key + KEY_HOLD_SECONDS - now)
                 continue
-            interval = max(TICK_SECONDS, sum(self._recent) / len(self._recent) / REDRAW_SHARE)
             turn_at = max(now, self._next_turn_at)
-            self._next_turn_at = turn_at + interval
+            self._next_turn_at = turn_at + self.turn_interval
             await asyncio.sleep(turn_at - now)
             now = loop.time()
             if not self._typing(now):

@@ -67,7 +67,7 @@ class FramePacer:
     def __init__(self) -> None:
         self._next_turn_at = -math.inf
         self._last_key = -math.inf
-        self._key_gap = math.inf  # between the last two keys
+        self._key_gap = FIRST_KEY_GAP_SECONDS  # between the last two keys (a burst's first: assumed)
         self._recent = deque([0.0], maxlen=RECENT_REDRAWS)  # streams' latest redraws: turn -> on screen
         self._turns_after_keys = 0
         self._key_drawn: asyncio.Event | None = None
@@ -75,8 +75,7 @@ class FramePacer:
     def note_key(self) -> None:
         """A key was pressed: hold stream redraws until it is drawn."""
         now = asyncio.get_running_loop().time()
-        gap = now - self._last_key
-        self._key_gap = gap if self._typing(now) else FIRST_KEY_GAP_SECONDS
+        self._key_gap = now - self._last_key if self._typing(now) else FIRST_KEY_GAP_SECONDS
         self._last_key = now
         self._turns_after_keys = 0
 

@@ -3,6 +3,7 @@
 import asyncio
 import subprocess
 import sys
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -520,14 +521,24 @@ async def test_a_long_streaming_reply_takes_room_in_steps_and_new_words_repaint_
         await wait_for(lambda: body.size.height == body.line_count, pilot)  # the room is given back
 
 
-async def test_a_streaming_reply_takes_room_before_its_first_token(tmp_path):
-    """Its first frames would otherwise each lay out the screen, when a key typed as it starts comes."""
+@asynccontextmanager
+async def _fed_reply(tmp_path):
+    """A chat streaming a reply of what the test feeds it: the pilot, the fed model, the reply's body."""
     model = FedModel()
     app = ChatApp(Settings(), tmp_path / "chat.md")
     async with app.run_test(size=(100, 30)) as pilot:
         app.session.agent = model.agent
         await send(pilot, "go")
-        body = await wait_for(lambda: (found := app.screen.query(ReplyBody)) and found.last(), pilot)
+        yield (
+            pilot,
+            model,
+            await wait_for(lambda: (found := app.screen.query(ReplyBody)) and found.last(), pilot),
+        )
+
+
+async def test_a_streaming_reply_takes_room_before_its_first_token(tmp_path):
+    """Its first frames would otherwise each lay out the screen, when a key typed as it starts comes."""
+    async with _fed_reply(tmp_path) as (pilot, model, body):
         await wait_for(lambda: body.size.height == ReplyBody.HEADROOM_LINES, pilot)
         assert body.line_count == 0
         model.feed("One line.")
@@ -535,6 +546,23 @@ async def test_a_streaming_reply_takes_room_before_its_first_token(tmp_path):
         assert body.size.height == ReplyBody.HEADROOM_LINES  # it fits in the room: no layout
         model.finish()
         await wait_for(lambda: body.size.height == 1, pilot)  # the room is given back
+
+
+async def test_a_reply_that_outgrows_its_room_lays_the_screen_out_once(tmp_path):
+    """A second layout, asked for by the new sizes the first one found, repainted the whole view."""
+    async with _fed_reply(tmp_path) as (pilot, model, body):
+        model.feed("\n\n".join(f"Paragraph {number}." for number in range(30)))  # the view scrolls now
+        await wait_for(lambda: body.line_count > 50 and body.size.height >= body.line_count, pilot)
+        await pilot.pause()
+        layouts = []
+        pilot.app.screen.screen_layout_refresh_signal.subscribe(pilot.app, layouts.append, immediate=True)
+        before = body.line_count
+        model.feed("".join(f"\n\nMore {number}." for number in range(20)))  # more lines than its room
+        await wait_for(lambda: body.line_count > before + 20 and body.size.height >= body.line_count, pilot)
+        await pilot.pause()  # (a layout asked for meanwhile happens in these)
+        await pilot.pause()
+        assert len(layouts) == 1
+        model.finish()
 
 
 async def test_replies_keep_their_width_when_the_conversation_starts_to_scroll(tmp_path):

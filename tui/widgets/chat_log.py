@@ -11,13 +11,14 @@ from textual.widgets import Static
 
 from miniagents import Message
 from tui.sanitize import visible
+from tui.widgets.laid_out import SizedByLayout
 from tui.widgets.message_views import AssistantMessage, UserMessage
 from tui.widgets.tool_message import CallTitles, ToolMessage
 
 __all__ = ["ChatLog"]
 
 
-class ChatLog(VerticalScroll):
+class ChatLog(SizedByLayout, VerticalScroll):
     """The scrolling list of messages; it follows new text unless the user has scrolled up."""
 
     DEFAULT_CSS = """

@@ -15,6 +15,7 @@ from miniagents import INCOMPLETE, INTERRUPTED, Message, MessagePromise
 from miniagents.errors import LLMIdleTimeoutError
 from tui.sanitize import visible
 from tui.widgets.frame_pacer import FramePacer
+from tui.widgets.laid_out import SizedByLayout
 from tui.widgets.prompt import send_typing_to_prompt
 from tui.widgets.reply_body import ReplyBody
 from tui.widgets.stream_stats import StreamProgress
@@ -57,7 +58,7 @@ class UserMessage(Static, can_focus=True):
         send_typing_to_prompt(self, event)
 
 
-class AssistantMessage(Vertical, can_focus=True):
+class AssistantMessage(SizedByLayout, Vertical, can_focus=True):
     """An assistant's reply: a title line, the Markdown body, and a status line when it is partial."""
 
     DEFAULT_CSS = """

@@ -20,12 +20,13 @@ from textual.selection import Selection
 from textual.strip import Strip
 from textual.widget import Widget
 
+from tui.widgets.laid_out import SizedByLayout
 from tui.widgets.markdown_pieces import extend_chunks, markdown_chunks
 
 __all__ = ["ReplyBody"]
 
 
-class ReplyBody(Widget):
+class ReplyBody(SizedByLayout, Widget):
     """A reply's Markdown, drawn by Rich as one widget.
 
     The source is kept in pieces of about `CHUNK_CHARS`, cut at paragraph breaks outside code blocks.

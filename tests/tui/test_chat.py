@@ -11,6 +11,7 @@ from rich.color import ColorSystem
 from textual import events
 from textual.app import App
 from textual.containers import VerticalScroll
+from textual.strip import Strip
 from textual.widgets import OptionList
 
 from miniagents.ext.llm.demo import demo_agent, demo_reply_text
@@ -397,7 +398,9 @@ async def test_a_very_long_reply_keeps_few_pieces_drawn_yet_draws_every_line_rig
         width = body.size.width
         rendered = [line for piece in body.pieces for line in body.render_piece(piece, width)]
         # simplified (same-style runs joined), and with each cell's offset for mouse selection
-        expected = [segments(line.simplify().apply_offsets(0, y)) for y, line in enumerate(rendered)]
+        expected = [
+            segments(Strip(line, width).simplify().apply_offsets(0, y)) for y, line in enumerate(rendered)
+        ]
         assert body.size.height == len(expected)
         for order in (list(range(len(expected))), list(reversed(range(len(expected))))):
             assert [segments(body.render_line(y)) for y in order] == [expected[y] for y in order]

@@ -63,7 +63,9 @@ class ReplyBody(SizedByLayout, Widget):
         self._key: tuple[int, str] | None = None  # the (width, theme) of everything cached below
         self._starts: list[int] = []  # the first line of each piece but the last
         self._settled_height = 0  # the lines of every piece but the last
-        self._drawn: OrderedDict[int, tuple[str, list[Strip]]] = OrderedDict()  # piece -> (source, lines)
+        self._drawn: OrderedDict[int, tuple[str, list[list[Segment]]]] = (
+            OrderedDict()
+        )  # piece -> (source, lines)
         self._growing = False
         self._height = 0  # the height last given to the layout
         self.room_after = 0
@@ -90,7 +92,7 @@ class ReplyBody(SizedByLayout, Widget):
         """How many lines the whole reply takes at the width it was last drawn at (0 before that)."""
         if self._key is None:
             return 0
-        return self._settled_height + len(self._piece_lines(len(self.pieces) - 1, self._settled_height))
+        return self._settled_height + len(self._piece_lines(len(self.pieces) - 1))
 
     @property
     def source(self) -> str:
@@ -116,31 +118,29 @@ class ReplyBody(SizedByLayout, Widget):
 
     def _settle(self, index: int) -> None:
         """Count the lines of piece `index`, now that it no longer grows."""
-        first = self._settled_height
-        self._starts.append(first)
-        self._settled_height += len(self._piece_lines(index, first))
+        self._starts.append(self._settled_height)
+        self._settled_height += len(self._piece_lines(index))
 
-    def _piece_lines(self, index: int, first: int) -> list[Strip]:
-        """The lines of piece `index`, which starts at line `first`, at the cached width and theme.
-
-        They are rendered if not kept. Each line carries its offsets, for selecting text with the mouse.
-        """
+    def _piece_lines(self, index: int) -> list[list[Segment]]:
+        """The lines of piece `index` at the cached width and theme, rendered if not kept."""
         assert self._key is not None
         source = self.pieces[index]
         kept = self._drawn.get(index)
         if kept is not None and kept[0] == source:
             self._drawn.move_to_end(index)
             return kept[1]
-        rendered = self.render_piece(source, self._key[0])
-        lines = [line.simplify().apply_offsets(0, first + number) for number, line in enumerate(rendered)]
+        lines = self.render_piece(source, self._key[0])
         self._drawn[index] = (source, lines)
         self._drawn.move_to_end(index)
         while len(self._drawn) > self.KEPT_PIECES:
             self._drawn.popitem(last=False)
         return lines
 
-    def render_piece(self, source: str, width: int) -> list[Strip]:
-        """The lines of Markdown `source` at `width`, in the current theme (no caching)."""
+    def render_piece(self, source: str, width: int) -> list[list[Segment]]:
+        """The lines of Markdown `source` at `width`, in the current theme (no caching).
+
+        They are made into strips only when drawn: most lines of a long reply are only counted.
+        """
         from rich.markdown import Markdown  # imported with the first reply: it brings Pygments (~0.1 s)
 
         theme = self.app.current_theme
@@ -149,8 +149,7 @@ class ReplyBody(SizedByLayout, Widget):
         options = console.options.update(width=width, height=None, highlight=False)
         # inline code in the theme's accent colour (Rich's default is cyan on black)
         with console.use_theme(RichTheme({"markdown.code": f"bold {theme.accent or 'yellow'}"})):
-            lines = console.render_lines(markdown, options, style=self.rich_style, pad=True)
-        return [Strip(line, width) for line in lines]
+            return console.render_lines(markdown, options, style=self.rich_style, pad=True)
 
     def _use(self, width: int) -> None:
         """Make the caches hold lines for `width` and the current theme (measuring every piece again)."""
@@ -186,8 +185,11 @@ class ReplyBody(SizedByLayout, Widget):
             return Strip.blank(0)
         self._use(width)
         index, first = self._piece_at(y)
-        lines = self._piece_lines(index, first)
-        line = lines[y - first] if y - first < len(lines) else Strip.blank(width, self.rich_style)
+        lines = self._piece_lines(index)
+        if y - first >= len(lines):
+            return Strip.blank(width, self.rich_style)
+        # runs of one style joined, and each cell's offset for selecting text with the mouse
+        line = Strip(Segment.simplify(lines[y - first]), width).apply_offsets(0, y)
         selection = self.text_selection
         if selection is not None and (span := selection.get_span(y)) is not None:
             line = _highlighted(
@@ -200,11 +202,10 @@ class ReplyBody(SizedByLayout, Widget):
         if not self.size.width:
             return None
         self._use(self.size.width)
-        firsts = [*self._starts, self._settled_height]
         shown = [
             "".join(segment.text for segment in line).rstrip()
-            for index, first in enumerate(firsts)
-            for line in self._piece_lines(index, first)
+            for index in range(len(self.pieces))
+            for line in self._piece_lines(index)
         ]
         return selection.extract("\n".join(shown)), "\n"
 

@@ -1,6 +1,8 @@
 """`FramePacer`: while the user types, streaming replies redraw only between keys."""
 
 import asyncio
+import itertools
+import time
 
 import pytest
 
@@ -58,6 +60,17 @@ async def test_a_key_holds_replies_until_it_is_drawn_then_one_reply_redraws(long
     pacer.note_key()
     pacer.note_key_drawn()
     await asyncio.wait_for(asyncio.gather(*waiting), 5)
+
+
+async def test_replies_woken_late_by_a_busy_loop_still_take_turns_apart():
+    """Their redraws would otherwise all go into the next frame, which is then slow too."""
+    pacer = FramePacer()
+    await pacer.wait_turn()
+    waiting = [asyncio.create_task(pacer.wait_turn()) for _ in range(3)]
+    await _let_run()  # each has booked its turn
+    time.sleep(4 * frame_pacer.TICK_SECONDS)  # a slow frame: the loop is blocked past all three turns
+    turns = sorted(await asyncio.wait_for(asyncio.gather(*waiting), 5))
+    assert min(later - earlier for earlier, later in itertools.pairwise(turns)) >= frame_pacer.TICK_SECONDS
 
 
 async def test_keys_faster_than_a_redraw_give_no_turn_however_long_they_last(long_holds):

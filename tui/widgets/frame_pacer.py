@@ -66,6 +66,7 @@ class FramePacer:
 
     def __init__(self) -> None:
         self._next_turn_at = -math.inf
+        self._last_free_turn = -math.inf  # when a reply last got a turn with no key to wait for
         self._last_key = -math.inf
         self._key_gap = FIRST_KEY_GAP_SECONDS  # between the last two keys (a burst's first: assumed)
         self._recent = deque([0.0], maxlen=RECENT_REDRAWS)  # streams' latest redraws: turn -> on screen
@@ -113,7 +114,8 @@ class FramePacer:
     async def wait_turn(self) -> float:
         """Wait for this reply's next turn: the next free one, or, while the user types, a drawn key.
 
-        Free turns are `turn_interval` apart.
+        Free turns are `turn_interval` apart, also when the loop wakes the replies late (behind a
+        slow frame): their redraws would otherwise all go into the next frame, a slow one again.
         Returns the loop time the turn began, for `note_redrawn`.
         """
         loop = asyncio.get_running_loop()
@@ -125,12 +127,17 @@ class FramePacer:
                     return now
                 await self._await_drawn_key(self._last_key + KEY_HOLD_SECONDS - now)
                 continue
-            turn_at = max(now, self._next_turn_at)
-            self._next_turn_at = turn_at + self.turn_interval
+            interval = self.turn_interval
+            turn_at = max(now, self._next_turn_at, self._last_free_turn + interval)
+            self._next_turn_at = turn_at + interval
             await asyncio.sleep(turn_at - now)
             now = loop.time()
-            if not self._typing(now):
-                return now  # (else a key came while sleeping: wait for it to be drawn)
+            if self._typing(now):
+                continue  # a key came while sleeping: wait for it to be drawn
+            if now < self._last_free_turn + interval:
+                continue  # the loop was late and another reply took a turn just now: a later one
+            self._last_free_turn = now
+            return now
 
     async def _await_drawn_key(self, seconds: float) -> None:
         """Wait for `note_key_drawn` to hand out a turn, or `seconds` (typing stopped: the ticks again)."""

@@ -93,6 +93,10 @@ class ChatApp(App[int]):
             self.call_after_refresh(self.pacer.note_key_drawn)
         await super().on_event(event)
 
+    def note_key_read(self) -> None:
+        """The terminal driver has read a key that is on its way here: streaming replies hold now."""
+        self.pacer.note_key_read()
+
     def get_driver_class(self) -> type[Driver]:
         """Textual's driver for this terminal; on Linux and macOS one that keeps pasted text as text."""
         driver = super().get_driver_class()

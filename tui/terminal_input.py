@@ -10,18 +10,21 @@ fixes it, that test fails and this module can go.
 
 from __future__ import annotations
 
+import asyncio
 import codecs
 import contextlib
 import os
 import selectors
-from typing import IO, cast
+from typing import IO, Any, Protocol, cast, runtime_checkable
 
+from textual import events
 from textual._xterm_parser import XTermParser
+from textual.app import App
 from textual.drivers.linux_driver import LinuxDriver
 
 from tui.typed_ahead import PASTE_END, PASTE_START
 
-__all__ = ["PASTE_END", "PASTE_START", "PasteFilter", "PasteSafeDriver"]
+__all__ = ["PASTE_END", "PASTE_START", "KeyReadListener", "PasteFilter", "PasteSafeDriver"]
 
 
 _VISIBLE_CONTROLS = {code: 0x2400 + code for code in range(0x20) if chr(code) not in "\t\n\r"}
@@ -106,12 +109,29 @@ class _HungUpTolerantOutput:
         return self._file.isatty()
 
 
+@runtime_checkable
+class KeyReadListener(Protocol):
+    """An app told of each key as soon as it is read from the terminal, before it handles the key."""
+
+    def note_key_read(self) -> None:
+        """A key was read (called on the app's event loop)."""
+
+
 class PasteSafeDriver(LinuxDriver):
     """Textual's driver for Linux and macOS terminals, reading input through a `PasteFilter`.
 
     It also stops reading when the terminal is gone (an empty read) instead of polling it forever,
-    and writes to a terminal that is gone are dropped (`_HungUpTolerantOutput`).
+    and writes to a terminal that is gone are dropped (`_HungUpTolerantOutput`). An app that is a
+    `KeyReadListener` hears of each key as it is read: several turns of its event loop before
+    the key event reaches it.
     """
+
+    def __init__(self, app: App[Any], **options: Any) -> None:
+        super().__init__(app, **options)
+        self.app_loop = asyncio.get_running_loop()
+        """The app's event loop (the driver is made on it)."""
+        self.key_listener = app if isinstance(app, KeyReadListener) else None
+        """Told of each key read, if the app listens."""
 
     def start_application_mode(self) -> None:  # noqa: D102
         # Textual's writer thread writes to this; it takes the file-like object's write, flush, fileno
@@ -134,6 +154,8 @@ class PasteSafeDriver(LinuxDriver):
                         return
                     text = paste.feed(decode(data))
                     for event in parser.feed(text) if text else ():  # an empty feed means end of input
+                        if self.key_listener is not None and isinstance(event, events.Key):
+                            self.app_loop.call_soon_threadsafe(self.key_listener.note_key_read)
                         self.process_message(event)
                 for event in parser.tick():
                     self.process_message(event)

@@ -62,6 +62,17 @@ async def test_a_key_holds_replies_until_it_is_drawn_then_one_reply_redraws(long
     await asyncio.wait_for(asyncio.gather(*waiting), 5)
 
 
+async def test_a_key_read_from_the_terminal_holds_replies_before_the_app_handles_it(long_holds):
+    pacer = FramePacer()
+    pacer.note_key_read()
+    waiting = asyncio.create_task(pacer.wait_turn())
+    await _let_run()
+    assert not waiting.done()  # the key is on its way to the app
+    pacer.note_key()
+    pacer.note_key_drawn()
+    await asyncio.wait_for(waiting, 5)
+
+
 async def test_replies_woken_late_by_a_busy_loop_still_take_turns_apart():
     """Their redraws would otherwise all go into the next frame, which is then slow too."""
     pacer = FramePacer()
@@ -110,11 +121,16 @@ async def test_one_slow_redraw_among_fast_ones_keeps_holding_replies_between_fas
     await asyncio.wait_for(waiting, 5)
 
 
-async def test_the_first_key_after_a_pause_gives_a_turn_only_to_a_redraw_that_fits_a_typists_gap(long_holds):
-    """The long pause before it says nothing of when the next key comes."""
+@pytest.mark.parametrize("read_first", [False, True], ids=["key", "key read then handled"])
+async def test_the_first_key_after_a_pause_gives_a_turn_only_to_a_redraw_that_fits_a_typists_gap(
+    long_holds, read_first
+):
+    """The long pause before it says nothing of when the next key comes (nor does its own read)."""
     pacer = FramePacer()
     loop = asyncio.get_running_loop()
     pacer.note_redrawn(loop.time() - frame_pacer.FIRST_KEY_GAP_SECONDS)  # a redraw as long as the gap
+    if read_first:
+        pacer.note_key_read()  # the terminal driver's notice, a few loop turns before the key event
     pacer.note_key()  # the first key for long (here: ever)
     waiting = asyncio.create_task(pacer.wait_turn())
     pacer.note_key_drawn()

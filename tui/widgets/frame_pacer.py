@@ -72,11 +72,21 @@ class FramePacer:
         self._recent = deque([0.0], maxlen=RECENT_REDRAWS)  # streams' latest redraws: turn -> on screen
         self._turns_after_keys = 0
         self._key_drawn: asyncio.Event | None = None
+        self._key_read = -math.inf  # when the terminal's input last held a key (`note_key_read`)
+
+    def note_key_read(self) -> None:
+        """A key was read from the terminal: hold stream redraws from now, before the app handles it.
+
+        The key takes several turns of the event loop to reach the app; a stream's redraw started
+        meanwhile would be in the frame the key waits for. It holds them as a key pressed does.
+        """
+        self._key_read = asyncio.get_running_loop().time()
 
     def note_key(self) -> None:
         """A key was pressed: hold stream redraws until it is drawn."""
         now = asyncio.get_running_loop().time()
-        self._key_gap = now - self._last_key if self._typing(now) else FIRST_KEY_GAP_SECONDS
+        after_key = now < self._last_key + KEY_HOLD_SECONDS  # (a key read meanwhile does not count)
+        self._key_gap = now - self._last_key if after_key else FIRST_KEY_GAP_SECONDS
         self._last_key = now
         self._turns_after_keys = 0
 
@@ -109,7 +119,11 @@ class FramePacer:
         return self._typing(asyncio.get_running_loop().time())
 
     def _typing(self, now: float) -> bool:
-        return now < self._last_key + KEY_HOLD_SECONDS
+        return now < self._hold_ends()
+
+    def _hold_ends(self) -> float:
+        """When keys stop holding stream redraws: `KEY_HOLD_SECONDS` after the last one pressed or read."""
+        return max(self._last_key, self._key_read) + KEY_HOLD_SECONDS
 
     async def wait_turn(self) -> float:
         """Wait for this reply's next turn: the next free one, or, while the user types, a drawn key.
@@ -125,7 +139,7 @@ class FramePacer:
                 if self._turns_after_keys:
                     self._turns_after_keys -= 1
                     return now
-                await self._await_drawn_key(self._last_key + KEY_HOLD_SECONDS - now)
+                await self._await_drawn_key(self._hold_ends() - now)
                 continue
             interval = self.turn_interval
             turn_at = max(now, self._next_turn_at, self._last_free_turn + interval)

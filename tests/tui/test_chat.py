@@ -383,6 +383,43 @@ class _OneReply(App[None]):
             yield ReplyBody(self.source)
 
 
+async def test_text_added_to_a_reply_is_measured_at_once_and_drawn_when_shown(monkeypatch):
+    """Pieces it completes render as the text comes; the frame that shows it renders the last one."""
+    app = _OneReply(_long_markdown())  # (it scrolls from the start: its width stays)
+    async with app.run_test(size=(80, 30)) as pilot:
+        body = app.query_one(ReplyBody)
+        body.growing = True
+        await wait_for(lambda: body.size.height > body.line_count > 0, pilot)
+        await pilot.pause()
+        rendered: list[str] = []
+        render_piece = body.render_piece
+        monkeypatch.setattr(
+            body, "render_piece", lambda source, width: rendered.append(source) or render_piece(source, width)
+        )
+        height, before = body.size.height, len(body.pieces)
+        body.add("\n\n" + _long_markdown()[:3000])  # a few pieces (all kept: see KEPT_PIECES)
+        assert rendered == body.pieces[before - 1 : -1]  # the pieces it completed, each once
+        await pilot.pause()
+        assert body.size.height == height  # not shown yet
+        rendered.clear()
+        body.show_added()
+        await wait_for(lambda: body.size.height > body.line_count > height, pilot)
+        assert rendered == [body.pieces[-1]]  # the last one only
+
+
+async def test_text_that_streams_while_keys_come_is_held_until_a_turn(tmp_path, monkeypatch):
+    """Measuring it could make a key wait: it is measured and drawn at the reply's next turn."""
+    monkeypatch.setattr(frame_pacer, "KEY_HOLD_SECONDS", 60.0)  # only the pacer's rules decide
+    async with _fed_reply(tmp_path) as (pilot, model, body):
+        reply = pilot.app.screen.query(AssistantMessage).last()
+        pilot.app.pacer.note_key()  # a key is being handled (until it is drawn)
+        model.feed("Held back.")
+        await wait_for(lambda: reply.text == "Held back.", pilot)
+        assert "Held" not in body.source
+        model.finish()  # the end is drawn at once
+        await wait_for(lambda: body.source == "Held back.", pilot)
+
+
 async def test_a_very_long_reply_keeps_few_pieces_drawn_yet_draws_every_line_right():
     text = "\n\n".join([_long_markdown()] * 6)  # about 54,000 characters
     app = _OneReply(text[:30_000])

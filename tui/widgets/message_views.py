@@ -135,15 +135,12 @@ class AssistantMessage(SizedByLayout, Vertical, can_focus=True):
         Every token is counted in `progress` as it arrives. A reply that ends early comes back
         partial, with its `status` shown under it.
         """
-        pending: list[str] = []
         wake = asyncio.Event()
+        held: list[str] = []  # text that came while keys were coming: measured at the next turn
 
-        def draw_pending() -> None:
-            fragment = "".join(pending)
-            pending.clear()
-            self.text += fragment
-            if drawn := self._fit(fragment):
-                self.body.append(visible(drawn))
+        def add(text: str) -> None:
+            self.body.add("".join([*held, text]))  # (measured now, drawn at this reply's next turn)
+            held.clear()
 
         async def write_frames() -> None:
             # One redraw per turn however many tokens arrived: keeps rendering cheap.
@@ -152,23 +149,32 @@ class AssistantMessage(SizedByLayout, Vertical, can_focus=True):
                 wake.clear()
                 turn = await pacer.wait_turn()
                 self.call_after_refresh(pacer.note_redrawn, turn)
-                draw_pending()
+                if held:
+                    add("")
+                self.body.show_added()
 
         writer = asyncio.create_task(write_frames())
         self.body.growing = True
         try:
             async for tokens in promise.batches():
                 progress.count_tokens(len(tokens))
-                pending.extend(tokens)
-                wake.set()
+                fragment = "".join(tokens)
+                self.text += fragment
+                if drawn := self._fit(fragment):
+                    if pacer.typing:
+                        held.append(visible(drawn))  # a key must not wait behind the measuring
+                    else:
+                        add(visible(drawn))
+                    wake.set()
         except Exception:
             pass  # the error is shown below, from the partial message
         finally:
             # the end is drawn at once: a turn can be far off while the user types (Esc, say)
             writer.cancel()
             await asyncio.gather(writer, return_exceptions=True)
-            if pending:
-                draw_pending()
+            if held:
+                add("")
+            self.body.show_added()
             self.body.growing = False
         message = await promise.aresolve_partial()
         status = getattr(message, "status", None)

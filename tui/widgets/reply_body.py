@@ -68,6 +68,7 @@ class ReplyBody(SizedByLayout, Widget):
         )  # piece -> (source, lines)
         self._growing = False
         self._height = 0  # the height last given to the layout
+        self._unshown_from: int | None = None  # the first line changed by text added but not shown yet
         self.room_after = 0
         """A growing body takes room once it is this tall (a tool block: only when long)."""
 
@@ -100,18 +101,36 @@ class ReplyBody(SizedByLayout, Widget):
         return "".join(self.pieces)
 
     def append(self, fragment: str) -> None:
-        """Add text at the end (drawn from the next frame); a long last piece is cut up.
+        """Add text at the end and draw it from the next frame (`add`, then `show_added`)."""
+        self.add(fragment)
+        self.show_added()
 
-        Only the lines of the last piece are repainted where the text still fits in the room taken.
+    def add(self, fragment: str) -> None:
+        """Add text at the end, drawn at the next `show_added`; a long last piece is cut up.
+
+        Pieces it completes are measured now, as the text streams in: the frame that shows them then
+        renders only the last piece. (A pane of the panel view redraws a few times a second; the
+        pieces completed meanwhile took it 6-12 ms to render at once, and a key waited behind that.)
         """
-        changed_from = self._settled_height  # where the piece that grows starts
+        if self._unshown_from is None:
+            self._unshown_from = self._settled_height  # where the piece that grows starts
         completed = extend_chunks(self.pieces, fragment)
+        if self._key is not None:
+            for index in range(len(self.pieces) - 1 - completed, len(self.pieces) - 1):
+                self._settle(index)
+
+    def show_added(self) -> None:
+        """Draw the text added since the last time, from the next frame.
+
+        Only the lines from the piece that grew on are repainted where the text still fits in the room
+        taken; else the screen is laid out again.
+        """
+        changed_from, self._unshown_from = self._unshown_from, None
+        if changed_from is None:
+            return  # nothing was added
         if self._key is None:
             self.refresh(layout=True)
-            return
-        for index in range(len(self.pieces) - 1 - completed, len(self.pieces) - 1):
-            self._settle(index)
-        if self._growing and self.line_count <= self._height:
+        elif self._growing and self.line_count <= self._height:
             self.refresh(Region(0, changed_from, self._key[0], self._height - changed_from))
         else:
             self.refresh(layout=True)
@@ -158,13 +177,18 @@ class ReplyBody(SizedByLayout, Widget):
             self._key = key
             self._starts, self._settled_height = [], 0
             self._drawn.clear()
+            if self._unshown_from is not None:
+                self._unshown_from = 0  # (lines of the old width)
             for index in range(len(self.pieces) - 1):
                 self._settle(index)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:  # noqa: D102
         if not width:
             return 0
+        key = self._key
         self._use(width)
+        if self._growing and self._unshown_from is not None and self._key == key and self._height:
+            return self._height  # text added since the last frame counts once it is shown
         lines = self.line_count
         if self._growing and lines >= self.room_after:
             room = self.HEADROOM_LINES

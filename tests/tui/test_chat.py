@@ -412,7 +412,7 @@ async def test_text_that_streams_while_keys_come_is_held_until_a_turn(tmp_path, 
     monkeypatch.setattr(frame_pacer, "KEY_HOLD_SECONDS", 60.0)  # only the pacer's rules decide
     async with _fed_reply(tmp_path) as (pilot, model, body):
         reply = pilot.app.screen.query(AssistantMessage).last()
-        pilot.app.pacer.note_key()  # a key is being handled (until it is drawn)
+        pilot.app.screen.query_one(ConversationView).pacer.note_key()  # a key is being handled
         model.feed("Held back.")
         await wait_for(lambda: reply.text == "Held back.", pilot)
         assert "Held" not in body.source

@@ -1,10 +1,15 @@
 """Pasted text stays text (#12.8): `PasteFilter` in front of Textual's input parser."""
 
+import asyncio
+import os
+import threading
+
 import pytest
 from textual import events
 from textual._xterm_parser import XTermParser
+from textual.app import App
 
-from tui.terminal_input import PASTE_END, PASTE_START, PasteFilter
+from tui.terminal_input import PASTE_END, PASTE_START, PasteFilter, PasteSafeDriver
 
 HOSTILE_PASTES = [
     "p \x1b[0m q\x12 r",
@@ -56,3 +61,31 @@ def test_typing_and_a_lone_escape_pass_at_once():
     assert paste_filter.feed("\x1b") == "\x1b"
     assert paste_filter.feed("[A") == "[A"
     assert paste_filter.feed("\x12") == "\x12"
+
+
+async def test_the_driver_tells_a_listening_app_of_each_key_as_it_reads_it():
+    """Before the key event makes its way to the app: streaming replies hold from then on."""
+
+    class Listening(App[None]):
+        def __init__(self) -> None:
+            super().__init__()
+            self.keys_read = asyncio.Queue[None]()
+
+        def note_key_read(self) -> None:
+            self.keys_read.put_nowait(None)
+
+    app = Listening()
+    driver = PasteSafeDriver(app)
+    driver.fileno, typed = os.pipe()
+    reader = threading.Thread(target=driver.run_input_thread)
+    reader.start()
+    try:
+        os.write(typed, b"ab")
+        for _ in "ab":
+            await asyncio.wait_for(app.keys_read.get(), 30)
+    finally:
+        os.close(typed)  # the end of the input: the driver stops reading
+        reader.join(30)
+        os.close(driver.fileno)
+    assert not reader.is_alive()
+    assert app.keys_read.empty()

@@ -136,11 +136,12 @@ class AssistantMessage(SizedByLayout, Vertical, can_focus=True):
         partial, with its `status` shown under it.
         """
         wake = asyncio.Event()
-        held: list[str] = []  # text that came while keys were coming: measured at the next turn
+        held: list[str] = []  # text not given to the body yet: while keys come, until the next turn
 
-        def add(text: str) -> None:
-            self.body.add("".join([*held, text]))  # (measured now, drawn at this reply's next turn)
-            held.clear()
+        def measure_held() -> None:
+            if held:
+                self.body.add("".join(held))  # (measured now, drawn at this reply's next turn)
+                held.clear()
 
         async def write_frames() -> None:
             # One redraw per turn however many tokens arrived: keeps rendering cheap.
@@ -149,8 +150,7 @@ class AssistantMessage(SizedByLayout, Vertical, can_focus=True):
                 wake.clear()
                 turn = await pacer.wait_turn()
                 self.call_after_refresh(pacer.note_redrawn, turn)
-                if held:
-                    add("")
+                measure_held()
                 self.body.show_added()
 
         writer = asyncio.create_task(write_frames())
@@ -161,10 +161,9 @@ class AssistantMessage(SizedByLayout, Vertical, can_focus=True):
                 fragment = "".join(tokens)
                 self.text += fragment
                 if drawn := self._fit(fragment):
-                    if pacer.typing:
-                        held.append(visible(drawn))  # a key must not wait behind the measuring
-                    else:
-                        add(visible(drawn))
+                    held.append(visible(drawn))
+                    if not pacer.typing:  # (a key must not wait behind the measuring)
+                        measure_held()
                     wake.set()
         except Exception:
             pass  # the error is shown below, from the partial message
@@ -172,8 +171,7 @@ class AssistantMessage(SizedByLayout, Vertical, can_focus=True):
             # the end is drawn at once: a turn can be far off while the user types (Esc, say)
             writer.cancel()
             await asyncio.gather(writer, return_exceptions=True)
-            if held:
-                add("")
+            measure_held()
             self.body.show_added()
             self.body.growing = False
         message = await promise.aresolve_partial()

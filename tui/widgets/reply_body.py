@@ -63,9 +63,8 @@ class ReplyBody(SizedByLayout, Widget):
         self._key: tuple[int, str] | None = None  # the (width, theme) of everything cached below
         self._starts: list[int] = []  # the first line of each piece but the last
         self._settled_height = 0  # the lines of every piece but the last
-        self._drawn: OrderedDict[int, tuple[str, list[list[Segment]]]] = (
-            OrderedDict()
-        )  # piece -> (source, lines)
+        # piece -> (its source, its lines: made into strips only when drawn)
+        self._drawn: OrderedDict[int, tuple[str, list[list[Segment]]]] = OrderedDict()
         self._growing = False
         self._height = 0  # the height last given to the layout
         self._unshown_from: int | None = None  # the first line changed by text added but not shown yet

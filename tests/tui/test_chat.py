@@ -403,8 +403,13 @@ async def test_text_added_to_a_reply_is_measured_at_once_and_drawn_when_shown(mo
         assert body.size.height == height  # not shown yet
         rendered.clear()
         body.show_added()
-        await wait_for(lambda: body.size.height > body.line_count > height, pilot)
+        shown = body.line_count
         assert rendered == [body.pieces[-1]]  # the last one only
+        body.add("\n\nMore words that come before the frame that shows the text before them.")
+        rendered.clear()
+        await wait_for(lambda: body.size.height > shown > height, pilot)  # all that was shown fits
+        assert body.size.height - shown <= ReplyBody.HEADROOM_LINES  # (what came after: not yet)
+        assert rendered == []  # the layout did not render the growing piece again
 
 
 async def test_text_that_streams_while_keys_come_is_held_until_a_turn(tmp_path, monkeypatch):

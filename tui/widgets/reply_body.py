@@ -68,6 +68,7 @@ class ReplyBody(SizedByLayout, Widget):
         self._growing = False
         self._height = 0  # the height last given to the layout
         self._unshown_from: int | None = None  # the first line changed by text added but not shown yet
+        self._shown_lines: int | None = None  # the lines of the text last shown (None: measure again)
         self.room_after = 0
         """A growing body takes room once it is this tall (a tool block: only when long)."""
 
@@ -129,7 +130,9 @@ class ReplyBody(SizedByLayout, Widget):
             return  # nothing was added
         if self._key is None:
             self.refresh(layout=True)
-        elif self._growing and self.line_count <= self._height:
+            return
+        self._shown_lines = self.line_count
+        if self._growing and self._shown_lines <= self._height:
             self.refresh(Region(0, changed_from, self._key[0], self._height - changed_from))
         else:
             self.refresh(layout=True)
@@ -176,6 +179,7 @@ class ReplyBody(SizedByLayout, Widget):
             self._key = key
             self._starts, self._settled_height = [], 0
             self._drawn.clear()
+            self._shown_lines = None
             if self._unshown_from is not None:
                 self._unshown_from = 0  # (lines of the old width)
             for index in range(len(self.pieces) - 1):
@@ -184,11 +188,11 @@ class ReplyBody(SizedByLayout, Widget):
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:  # noqa: D102
         if not width:
             return 0
-        key = self._key
         self._use(width)
-        if self._growing and self._unshown_from is not None and self._key == key and self._height:
-            return self._height  # text added since the last frame counts once it is shown
-        lines = self.line_count
+        if self._unshown_from is not None and self._shown_lines is not None:
+            lines = self._shown_lines  # text added since it was last shown counts once it is shown
+        else:
+            lines = self.line_count
         if self._growing and lines >= self.room_after:
             room = self.HEADROOM_LINES
             lines = self._height if lines < self._height <= lines + room else lines + room

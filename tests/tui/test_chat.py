@@ -11,7 +11,6 @@ from rich.color import ColorSystem
 from textual import events
 from textual.app import App
 from textual.containers import VerticalScroll
-from textual.errors import NoWidget
 from textual.strip import Strip
 from textual.widgets import OptionList
 
@@ -498,14 +497,6 @@ async def test_a_reply_is_drawn_again_in_the_colours_of_a_new_theme(tmp_path):
         assert "".join(s.text for s in piece.render_line(0)).strip()  # still shows the text
 
 
-def _scrollbar_shown(chat_log: ChatLog) -> bool:
-    try:
-        chat_log.screen.find_widget(chat_log.vertical_scrollbar)
-    except NoWidget:
-        return False
-    return True
-
-
 def _wheel_up(chat_log) -> None:
     """What a mouse wheel turned up over the chat sends."""
     chat_log.post_message(events.MouseScrollUp(chat_log, 5, 5, 0, -1, 0, False, False, False))
@@ -522,22 +513,16 @@ async def test_the_view_follows_new_text_until_the_user_scrolls_up_and_again_at_
 
         await model.grow(chat_log, pilot, 20, paragraphs)
         await wait_for(lambda: chat_log.scroll_y == chat_log.max_scroll_y, pilot)  # following
-        width = app.screen.query_one(ReplyBody).size.width
-        assert not _scrollbar_shown(chat_log)  # (its thumb would move, a frame, at each step)
         for _ in range(5):
             _wheel_up(chat_log)
         await wait_for(lambda: chat_log.scroll_y < chat_log.max_scroll_y - 5, pilot)
-        await wait_for(lambda: _scrollbar_shown(chat_log), pilot)  # where the reader is
         held = chat_log.scroll_y
         await model.grow(chat_log, pilot, 10, paragraphs)
         assert chat_log.scroll_y == held  # new text does not pull the reader down
         chat_log.scroll_end(animate=False)  # back at the bottom (the End key, or the wheel)
         await wait_for(lambda: chat_log.scroll_y == chat_log.max_scroll_y, pilot)
-        await wait_for(lambda: not _scrollbar_shown(chat_log), pilot)
         await model.grow(chat_log, pilot, 5, paragraphs)
         await wait_for(lambda: chat_log.scroll_y == chat_log.max_scroll_y, pilot)  # following again
-        assert not _scrollbar_shown(chat_log)
-        assert app.screen.query_one(ReplyBody).size.width == width  # the text never wrapped anew
         model.finish()
 
 

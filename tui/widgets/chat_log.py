@@ -19,23 +19,10 @@ __all__ = ["ChatLog"]
 
 
 class ChatLog(SizedByLayout, VerticalScroll):
-    """The scrolling list of messages; it follows new text unless the user has scrolled up.
-
-    Its scrollbar shows while the user reads back, not at the bottom. There, every step a streaming
-    reply grew moved the scrollbar's thumb, a frame of its own each time: 137 of the 385 frames that
-    four panes at 1,000 tok/s drew, and a fifth more tokens a second for one fast reply with it gone
-    (`tests/benchmarks/terminal_bench.py`). Its gutter stays, so the text does not wrap anew.
-    """
+    """The scrolling list of messages; it follows new text unless the user has scrolled up."""
 
     DEFAULT_CSS = """
-    ChatLog {
-        height: 1fr;
-        padding: 0 1;
-        scrollbar-gutter: stable;
-        scrollbar-size-vertical: 1;
-        scrollbar-visibility: hidden;
-    }
-    ChatLog.-reading-back { scrollbar-visibility: visible; }
+    ChatLog { height: 1fr; padding: 0 1; scrollbar-gutter: stable; scrollbar-size-vertical: 1; }
     """
 
     MAX_MOUNTED = 100
@@ -43,10 +30,6 @@ class ChatLog(SizedByLayout, VerticalScroll):
 
     def on_mount(self) -> None:  # noqa: D102
         self.anchor()
-        self.watch(self, "scroll_y", self._show_scrollbar_when_reading_back, init=False)
-
-    def _show_scrollbar_when_reading_back(self, scroll_y: float) -> None:
-        self.set_class(scroll_y < self.max_scroll_y, "-reading-back")
 
     def scroll_pages(self, pages: int) -> None:
         """Scroll by a page up (`pages` < 0) or down; back at the bottom, the view follows new text again.

@@ -26,7 +26,10 @@ Each run reports, with the goals of issue #15:
   blocks are being added (before its text streams), for the two replies above (no goal of its own);
 - `idle_cpu_s_over_3s`: CPU the app uses in 3 s after the streams (keep it near 0);
 - `quit_s`: Ctrl+Q -> the process has exited;
-and, for each, the load average and the share of the machine that other processes used meanwhile.
+and, for each, the load average, the share of the machine that other processes used meanwhile, and
+`python_ms`: how long a fixed piece of pure-Python work took here just before and just after it.
+On the same 2-core machine, with other processes using none of it, that time went from 35 to 73 ms
+and back within minutes, and the figures above with it: compare runs whose `python_ms` match.
 """
 
 from __future__ import annotations
@@ -53,11 +56,24 @@ COLUMNS, LINES = 120, 40
 KEYS = 80
 
 
+def python_ms() -> float:
+    """Milliseconds, the best of 3, that a fixed piece of pure-Python work takes here now."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for number in range(300_000):
+            total += len(str(number)) ^ (number & 7)
+        best = min(best, time.perf_counter() - started)
+    return round(best * 1000, 1)
+
+
 class Machine:
     """CPU time of the whole machine, of the app and of this process, to tell what else ran."""
 
     def __init__(self, app_pid: int) -> None:
         self.app_pid = app_pid
+        self.python_ms = python_ms()
         self.started = self._sample()
 
     @staticmethod
@@ -81,13 +97,17 @@ class Machine:
         total, idle = self._total()
         return total, idle, self._process(self.app_pid), time.process_time()
 
-    def report(self) -> dict[str, float]:
+    def report(self) -> dict[str, object]:
         total, idle, app, own = self._sample()
         total0, idle0, app0, own0 = self.started
         busy = (total - total0) - (idle - idle0)
         others = max(0.0, busy - (app - app0) - (own - own0))
         span = max(total - total0, 1e-9)
-        return {"load_1min": round(os.getloadavg()[0], 2), "others_share_of_machine": round(others / span, 3)}
+        return {
+            "load_1min": round(os.getloadavg()[0], 2),
+            "others_share_of_machine": round(others / span, 3),
+            "python_ms": [self.python_ms, python_ms()],
+        }
 
 
 class App:

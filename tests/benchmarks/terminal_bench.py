@@ -305,9 +305,9 @@ def run_once(server: FakeLLMServer, folder: Path) -> dict[str, object]:
     )
     app.wait_for_bytes(rb"v\d{3,} ", since=since)
     typed = keys_while_streaming(app, TYPED[KEYS : KEYS + 40], pause=0.1)
+    stop_reply(app)  # (before the report: its Python timing would compete with the stream)
     result["typing_ms_one_stream_2000"] = {**milliseconds(typed), **machine.report()}
     result["key_echo_ms_right_after_enter"] = [round(seconds * 1000, 1) for seconds in after_enter]
-    stop_reply(app)
 
     # idle, then quit
     machine = Machine(app.terminal.process.pid)

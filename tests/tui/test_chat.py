@@ -461,9 +461,10 @@ async def test_text_selected_with_the_mouse_in_a_reply_is_highlighted_and_copied
     async with app.run_test(size=(100, 40)) as pilot:
         body = await _reply_with_code(pilot, tmp_path / "chat.md")
         shown = ["".join(segment.text for segment in body.render_line(y)).rstrip() for y in range(3)]
-        await pilot.mouse_down(body, offset=(2, 0))
-        await pilot.hover(body, offset=(6, 2))
-        await pilot.mouse_up(body, offset=(6, 2))
+        left = body.styles.gutter.left  # (the message's bar, drawn by the body)
+        await pilot.mouse_down(body, offset=(left + 2, 0))
+        await pilot.hover(body, offset=(left + 6, 2))
+        await pilot.mouse_up(body, offset=(left + 6, 2))
         expected = "\n".join([shown[0][2:], shown[1], shown[2][:7]])
         assert app.screen.get_selected_text() == expected
         selection = app.screen.get_component_rich_style("screen--selection")

@@ -68,7 +68,8 @@ class ToolMessage(AssistantMessage):
     """
 
     DEFAULT_CSS = """
-    ToolMessage { margin: 0 8 0 3; border-left: wide $accent; }
+    ToolMessage { margin: 0 8 0 3; }
+    ToolMessage > * { border-left: wide $accent; }
     ToolMessage > .title { color: $accent; text-wrap: nowrap; text-overflow: ellipsis; }
     ToolMessage.-error > .title { color: $error; }
     ToolMessage.-asking > .title, ToolMessage.-denied > .title { color: $warning; }

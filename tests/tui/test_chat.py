@@ -430,7 +430,8 @@ async def test_a_very_long_reply_keeps_few_pieces_drawn_yet_draws_every_line_rig
     app = _OneReply(text[:30_000])
     async with app.run_test(size=(80, 30)) as pilot:
         body = app.query_one(ReplyBody)
-        body.append(text[30_000:])  # streamed on: the pieces it completes are measured as they settle
+        body.add(text[30_000:])  # streamed on: the pieces it completes are measured as they settle
+        body.show_added()
         await wait_for(lambda: body.size.height > 0, pilot)
         await pilot.pause()
 

@@ -100,11 +100,6 @@ class ReplyBody(SizedByLayout, Widget):
         """The whole Markdown source shown."""
         return "".join(self.pieces)
 
-    def append(self, fragment: str) -> None:
-        """Add text at the end and draw it from the next frame (`add`, then `show_added`)."""
-        self.add(fragment)
-        self.show_added()
-
     def add(self, fragment: str) -> None:
         """Add text at the end, drawn at the next `show_added`; a long last piece is cut up.
 

@@ -16,8 +16,11 @@ Each run reports, with the goals of issue #15:
 - `tokens_per_s_20000`: one 20,000-token reply sent as fast as the server can, tokens / (Enter ->
   the last token on screen) (>= 5,000);
 - `key_echo_ms_one_stream_1000`: key -> its echo while one reply streams at 1,000 tok/s (p99 <= 50);
-- `key_echo_ms_four_panes_1000`: the same with four panes at 1,000 tok/s each (p99 <= 50), and how
-  far the screen is behind the streams at their end (<= 0.1 s);
+- `key_echo_ms_four_panes_1000`: the same with four panes at 1,000 tok/s each (p99 <= 50), how far
+  the screen is behind the streams at their end, and how far behind they are while they run (the
+  screen never more than 0.1 s behind): `while_typing` (the 40 keys, 50 ms apart) and `after_typing`
+  (to the end), each with the frames that showed a pane more text, how far behind it was just before
+  them (median, p90, worst), and how far behind the furthest pane is when the phase ends;
 - `key_echo_ms_agent_tool_1000`: the same while a tool that is an agent streams its reply at
   1,000 tok/s inside its tool block (issue #14: p99 <= 50);
 - `typing_ms_one_stream_2000`: each character typed at 10/s while a reply streams at 2,000 tok/s
@@ -49,7 +52,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[2]))
 
-from tests.fakes.llm_server import Call, FakeLLMServer, Reply
+from tests.fakes.llm_server import Call, FakeLLMServer, RecordedRequest, Reply
 from tests.fakes.terminal import Terminal, app_environment
 
 COLUMNS, LINES = 120, 40
@@ -130,6 +133,7 @@ class App:
         self.terminal = Terminal(args, env, folder, COLUMNS, LINES)
 
         self.raw = bytearray()
+        self.lag: ScreenLag | None = None  # sampled at every read while set
         self._fed = 0  # how much of `raw` pyte has seen (it is fed only when the screen is looked at)
 
     def text(self) -> str:
@@ -143,6 +147,8 @@ class App:
         ready, _, _ = select.select([self.terminal.master], [], [], timeout)
         if ready:
             self.raw += os.read(self.terminal.master, 1 << 20)
+            if self.lag is not None:
+                self.lag.sample()
 
     def wait(self, condition: Callable[[], bool], timeout: float = 60.0) -> float:
         """Read the pty until `condition()` holds (checked after every read); the time it held."""
@@ -215,6 +221,62 @@ def milliseconds(values: list[float]) -> dict[str, object]:
         "max": round(max(values) * 1000, 1),
         "worst_keys": [(index, round(values[index] * 1000)) for index in worst],  # (which key, ms)
     }
+
+
+class ScreenLag:
+    """How far behind its stream each pane's text is on screen, sampled at every frame that shows it more.
+
+    A stream's tokens are `<prefix><index> `. Just before a frame shows a pane's newer tokens, the pane
+    was behind its stream by the time since the server wrote the first token the pane did not show yet
+    (0 if it showed all written so far): the most it was behind since its last frame.
+    """
+
+    def __init__(self, app: App, requests: list[RecordedRequest], since: int) -> None:
+        """Track the streams `requests` answered; what the output since offset `since` shows is shown."""
+        self.app = app
+        self.sent_at = {}  # prefix -> when the server wrote each of its tokens
+        for request in requests:
+            assert isinstance(request.answer, Reply)
+            self.sent_at[request.answer.tokens[0][0]] = request.token_sent_at
+        self.pattern = re.compile(f"([{''.join(self.sent_at)}])(\\d+) ".encode())
+        self.shown = dict.fromkeys(self.sent_at, -1)  # prefix -> the newest token index on screen
+        self.lags: list[float] = []
+        self.scanned = since
+        self.sample(record=False)
+
+    def sample(self, record: bool = True) -> None:
+        """Look at the output written since the last call (and `record` how far behind it was)."""
+        now = time.monotonic()
+        newest: dict[str, int] = {}
+        for match in self.pattern.finditer(self.app.raw, max(0, self.scanned - 16)):
+            prefix, index = match.group(1).decode(), int(match.group(2))
+            newest[prefix] = max(newest.get(prefix, -1), index)
+        self.scanned = len(self.app.raw)
+        for prefix, index in newest.items():
+            if index > self.shown[prefix]:
+                sent_at = self.sent_at[prefix]
+                first_unshown = self.shown[prefix] + 1
+                if record and first_unshown < len(sent_at):
+                    self.lags.append(max(0.0, now - sent_at[first_unshown]))
+                self.shown[prefix] = index
+
+    def report(self) -> dict[str, object]:
+        """Seconds behind, over every pane: the median and the worst of the samples (None without
+        any: no frame showed newer text), how many there were, and the most behind a pane is now."""
+        now = time.monotonic()
+        lags = self.lags
+        behind_now = [
+            now - sent_at[self.shown[prefix] + 1]
+            for prefix, sent_at in self.sent_at.items()
+            if self.shown[prefix] + 1 < len(sent_at)
+        ]
+        return {
+            "frames_showing_more": len(lags),
+            "behind_s_p50": round(statistics.median(lags), 3) if lags else None,
+            "behind_s_p90": round(percentile(lags, 0.9), 3) if lags else None,
+            "behind_s_max": round(max(lags), 3) if lags else None,
+            "behind_s_now": round(max(behind_now, default=0.0), 3),
+        }
 
 
 def tokens(count: int, prefix: str = "t") -> list[str]:
@@ -348,15 +410,22 @@ def run_once(server: FakeLLMServer, folder: Path) -> dict[str, object]:
     since = len(app.raw)
     app.terminal.send(b"all\r")
     app.wait_for_bytes(*(f"{prefix}\\d{{3,}} ".encode() for prefix in "wxyz"), since=since)
-    echo = keys_while_streaming(app, TYPED[KEYS + 40 : 2 * KEYS + 40])
-    shown = app.wait_for_bytes(*(f"{p}{count - 1}".encode() for p in "wxyz"), since=since, timeout=120)
     answers = server.requests[first:]
+    app.lag = ScreenLag(app, answers, since)
+    echo = keys_while_streaming(app, TYPED[KEYS + 40 : 2 * KEYS + 40])
+    behind_while_typing = app.lag.report()
+    app.lag.lags.clear()
+    shown = app.wait_for_bytes(*(f"{p}{count - 1}".encode() for p in "wxyz"), since=since, timeout=120)
+    behind_after_typing = app.lag.report()
+    app.lag = None
     app.wait(lambda: all(request.answered_at is not None for request in answers))
     # when the server had written the last of them (not when it meant to: it shares this process)
     streams_end = max(request.answered_at or 0.0 for request in answers)
     result["key_echo_ms_four_panes_1000"] = {
         **milliseconds(echo),
         "screen_behind_streams_at_end_s": round(max(0.0, shown - streams_end), 3),
+        "while_typing": behind_while_typing,
+        "after_typing": behind_after_typing,
         **machine.report(),
     }
     app.quit()

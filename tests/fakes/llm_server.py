@@ -100,6 +100,10 @@ class RecordedRequest:
     """`time.monotonic()` when the request arrived."""
     answered_at: float | None = None
     """`time.monotonic()` when the whole answer had been written (None until then)."""
+    answer: Behavior | None = None
+    """What the script answered it with."""
+    token_sent_at: list[float] = field(default_factory=list)
+    """`time.monotonic()` when each token of a `Reply` had been written, in order."""
 
 
 class FakeLLMServer:
@@ -214,6 +218,7 @@ def _make_handler(server: FakeLLMServer) -> type[BaseHTTPRequestHandler]:
                 self._send_status(Status(400, refusal), anthropic)
                 return
             behavior = server.next_behavior(body)
+            request.answer = behavior
             if isinstance(behavior, Status):
                 self._send_status(behavior, anthropic)
                 return
@@ -238,6 +243,8 @@ def _make_handler(server: FakeLLMServer) -> type[BaseHTTPRequestHandler]:
                             if (ahead := due - time.monotonic()) > 0:
                                 time.sleep(ahead)
                         self._write(event[0])
+                        if event[1]:
+                            request.token_sent_at.append(time.monotonic())
                     self.wfile.write(b"0\r\n\r\n")  # the end of a chunked body
                     self.wfile.flush()
                     request.answered_at = time.monotonic()

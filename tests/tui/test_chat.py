@@ -412,6 +412,23 @@ async def test_text_added_to_a_reply_is_measured_at_once_and_drawn_when_shown(mo
         assert rendered == []  # the layout did not render the growing piece again
 
 
+async def test_a_line_drawn_again_unchanged_is_not_made_again_but_a_changed_one_is():
+    """The view that follows a growing reply scrolls, and every line on screen is drawn again."""
+    app = _OneReply(_long_markdown() + "\n\nThe last words")
+    async with app.run_test(size=(80, 30)) as pilot:
+        body = app.query_one(ReplyBody)
+        await wait_for(lambda: body.size.height > 0, pilot)
+        last = body.line_count - 1
+        first_line, last_line = body.render_line(0), body.render_line(last)
+        assert body.render_line(0) is first_line  # kept as drawn
+        body.add(" go on")  # the last piece grows: its lines are rendered anew
+        body.show_added()
+        assert body.render_line(0) is first_line
+        changed = body.render_line(last)
+        assert changed is not last_line
+        assert "go on" in changed.text and "go on" not in last_line.text
+
+
 async def test_text_that_streams_while_keys_come_is_held_until_a_turn(tmp_path, monkeypatch):
     """Measuring it could make a key wait: it is measured and drawn at the reply's next turn."""
     monkeypatch.setattr(frame_pacer, "KEY_HOLD_SECONDS", 60.0)  # only the pacer's rules decide

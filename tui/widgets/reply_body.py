@@ -43,6 +43,9 @@ class ReplyBody(SizedByLayout, Widget):
     KEPT_PIECES = 8
     """How many rendered pieces each reply keeps the lines of (enough to fill the tallest screen)."""
 
+    KEPT_STRIPS = 512
+    """At most this many lines are kept as drawn (more than the tallest screen shows)."""
+
     HEADROOM_LINES = 8
     """A reply that is still `growing` keeps this many lines of room below its text.
 
@@ -69,6 +72,8 @@ class ReplyBody(SizedByLayout, Widget):
         self._height = 0  # the height last given to the layout
         self._unshown_from: int | None = None  # the first line changed by text added but not shown yet
         self._shown_lines: int | None = None  # the lines of the text last shown (None: measure again)
+        # line -> (its segments, its strip as drawn): a line that scrolls is drawn again unchanged
+        self._strips: dict[int, tuple[list[Segment], Strip]] = {}
         self.room_after = 0
         """A growing body takes room once it is this tall (a tool block: only when long)."""
 
@@ -174,6 +179,7 @@ class ReplyBody(SizedByLayout, Widget):
             self._key = key
             self._starts, self._settled_height = [], 0
             self._drawn.clear()
+            self._strips.clear()
             self._shown_lines = None
             if self._unshown_from is not None:
                 self._unshown_from = 0  # (lines of the old width)
@@ -210,13 +216,27 @@ class ReplyBody(SizedByLayout, Widget):
         lines = self._piece_lines(index)
         if y - first >= len(lines):
             return Strip.blank(width, self.rich_style)
-        # runs of one style joined, and each cell's offset for selecting text with the mouse
-        line = Strip(Segment.simplify(lines[y - first]), width).apply_offsets(0, y)
+        line = self._strip(y, lines[y - first], width)
         selection = self.text_selection
         if selection is not None and (span := selection.get_span(y)) is not None:
             line = _highlighted(
                 line, span, _selection_style(self.screen.get_component_rich_style("screen--selection"))
             )
+        return line
+
+    def _strip(self, y: int, segments: list[Segment], width: int) -> Strip:
+        """Line `y` (made of `segments`) as a strip, kept while the line is the same.
+
+        Runs of one style are joined, and each cell carries its offset for selecting text with the
+        mouse. The view that follows a growing reply scrolls, and draws every line again where it is.
+        """
+        kept = self._strips.get(y)
+        if kept is not None and kept[0] is segments:
+            return kept[1]
+        if len(self._strips) >= self.KEPT_STRIPS:
+            self._strips.clear()
+        line = Strip(Segment.simplify(segments), width).apply_offsets(0, y)
+        self._strips[y] = (segments, line)
         return line
 
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:

@@ -75,9 +75,19 @@ class FedModel:
         self._chunks.put_nowait(None)
 
     async def grow(self, chat_log, pilot, lines: int, paragraphs) -> None:
-        """Feed paragraphs from `paragraphs` until `chat_log` has grown by more than `lines` lines."""
-        start = chat_log.max_scroll_y
-        while chat_log.max_scroll_y <= start + lines:
+        """Feed paragraphs from `paragraphs` until `chat_log` could scroll more than `lines` lines
+        further than before, with the reply laid out whole (the view that follows a reply may lay out
+        only its last lines: see `ReplyBody.show_added`)."""
+        from tui.widgets.reply_body import ReplyBody
+
+        body = chat_log.query(ReplyBody).last()
+
+        def scroll_height() -> int:
+            hidden = body.line_count - body.size.height if body.tail_only else 0
+            return chat_log.max_scroll_y + hidden
+
+        start = scroll_height()
+        while scroll_height() <= start + lines:
             self.feed(next(paragraphs) + "\n\n")
             await pilot.pause(0.01)
 

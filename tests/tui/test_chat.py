@@ -561,12 +561,13 @@ async def test_a_long_streaming_reply_takes_room_in_steps_and_new_words_repaint_
     paragraphs = iter(_long_markdown().split("\n\n") * 20)
     room = ReplyBody.HEADROOM_LINES
     app = ChatApp(Settings(), tmp_path / "chat.md")
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(100, 60)) as pilot:  # (a reply that fills the view: see below)
         app.session.agent = model.agent
         await send(pilot, "go")
-        chat_log = app.screen.query_one(ChatLog)
-        await model.grow(chat_log, pilot, 3 * room, paragraphs)
-        body = app.screen.query(AssistantMessage).last().body
+        body = await wait_for(lambda: (found := app.screen.query(ReplyBody)) and found.last(), pilot)
+        while body.line_count <= 3 * room:  # (fewer lines than the view shows)
+            model.feed(next(paragraphs) + "\n\n")
+            await pilot.pause(0.01)
         await wait_for(lambda: body.size.height >= body.line_count > 2 * room, pilot)
         assert body.size.height - body.line_count <= room
         height = body.size.height
@@ -586,11 +587,11 @@ async def test_a_long_streaming_reply_takes_room_in_steps_and_new_words_repaint_
 
 
 @asynccontextmanager
-async def _fed_reply(tmp_path):
+async def _fed_reply(tmp_path, size=(100, 30)):
     """A chat streaming a reply of what the test feeds it: the pilot, the fed model, the reply's body."""
     model = FedModel()
     app = ChatApp(Settings(), tmp_path / "chat.md")
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=size) as pilot:
         app.session.agent = model.agent
         await send(pilot, "go")
         yield (
@@ -614,7 +615,7 @@ async def test_a_streaming_reply_takes_room_before_its_first_token(tmp_path):
 
 async def test_a_reply_that_outgrows_its_room_lays_the_screen_out_once(tmp_path):
     """A second layout, asked for by the new sizes the first one found, repainted the whole view."""
-    async with _fed_reply(tmp_path) as (pilot, model, body):
+    async with _fed_reply(tmp_path, size=(100, 120)) as (pilot, model, body):  # (it fits in the view)
         model.feed("\n\n".join(f"Paragraph {number}." for number in range(30)))  # the view scrolls now
         await wait_for(lambda: body.line_count > 50 and body.size.height >= body.line_count, pilot)
         await pilot.pause()
@@ -627,6 +628,89 @@ async def test_a_reply_that_outgrows_its_room_lays_the_screen_out_once(tmp_path)
         await pilot.pause()
         assert len(layouts) == 1
         model.finish()
+
+
+def _last_text_line(app) -> str:
+    """The last of the test's paragraphs (`Paragraph 1.`, `More 2.`, `Part 3.`) on screen."""
+    import re
+
+    found = re.findall(r"(?:Paragraph|More|Part) \d+\.", _screen_text(app))
+    return found[-1] if found else ""
+
+
+async def test_a_reply_that_fills_the_view_that_follows_it_grows_without_laying_the_screen_out(tmp_path):
+    """#15: only its last lines are laid out, as many as the view shows: new text repaints it in place
+    (the view does not scroll), where every frame laid the screen out again."""
+    async with _fed_reply(tmp_path) as (pilot, model, body):
+        chat_log = pilot.app.screen.query_one(ChatLog)
+        for number in range(40):  # (as it streams: its first frame measures it)
+            model.feed(f"Paragraph {number}.\n\n")
+            await wait_for(lambda n=number: f"Paragraph {n}." in body.source, pilot)
+        view = chat_log.scrollable_content_region
+        await wait_for(lambda: body.tail_only and body.size.height == view.height, pilot)
+        await wait_for(lambda: _last_text_line(pilot.app) == "Paragraph 39.", pilot)
+        await pilot.pause()
+        layouts = []
+        pilot.app.screen.screen_layout_refresh_signal.subscribe(pilot.app, layouts.append, immediate=True)
+        for number in range(10):
+            model.feed(f"More {number}.\n\n")
+            await wait_for(lambda n=number: _last_text_line(pilot.app) == f"More {n}.", pilot)
+        assert layouts == []
+        assert chat_log.scroll_y == chat_log.max_scroll_y  # still following
+        model.finish()
+        await wait_for(lambda: not body.tail_only and body.size.height == body.line_count, pilot)
+        await wait_for(lambda: chat_log.scroll_y == chat_log.max_scroll_y, pilot)
+        assert _last_text_line(pilot.app) == "More 9."  # laid out whole: the same lines at the bottom
+
+
+@pytest.mark.parametrize("how", ["wheel", "page up"])
+async def test_scrolling_up_from_a_reply_that_shows_its_last_lines_shows_the_lines_above_them(tmp_path, how):
+    """It is laid out whole first (the view kept at the bottom meanwhile), then the view scrolls."""
+    async with _fed_reply(tmp_path) as (pilot, model, body):
+        chat_log = pilot.app.screen.query_one(ChatLog)
+        for number in range(60):
+            model.feed(f"Part {number}.\n\n")
+            await wait_for(lambda n=number: f"Part {n}." in body.source, pilot)
+        await wait_for(lambda: body.tail_only and _last_text_line(pilot.app) == "Part 59.", pilot)
+        if how == "wheel":
+            _wheel_up(chat_log)
+            lines = pilot.app.scroll_sensitivity_y
+        else:
+            await pilot.press("pageup")
+            lines = chat_log.scrollable_content_region.height
+        await wait_for(lambda: not body.tail_only and chat_log.scroll_y < chat_log.max_scroll_y, pilot)
+        assert chat_log.scroll_y == chat_log.max_scroll_y - lines
+        texts = [body.render_line(y).text.strip(" ▎") for y in range(body.size.height)]
+        assert texts[-1] == "Part 59."  # (no room below the text: the bottom of the view as it was)
+        last_shown = [text for text in texts[: len(texts) - int(lines)] if text.startswith("Part")][-1]
+        await wait_for(lambda: _last_text_line(pilot.app) == last_shown, pilot)
+        model.feed("Part 60.\n\n")  # the reader is scrolled up: no longer only the last lines
+        await wait_for(lambda: "Part 60." in body.source, pilot)
+        await pilot.pause()
+        assert not body.tail_only and _last_text_line(pilot.app) == last_shown
+        model.finish()
+
+
+async def test_text_that_comes_after_a_turn_is_drawn_at_the_next_one_and_renders_once():
+    """The frame after a turn draws what the turn showed: text streaming in meanwhile waits for the
+    next turn, and the growing piece is not rendered a second time for that frame."""
+    app = _OneReply("Some words")
+    async with app.run_test(size=(80, 30)) as pilot:
+        body = app.query_one(ReplyBody)
+        body.growing = True
+        await wait_for(lambda: body.size.height > 0 and "Some words" in body.render_line(0).text, pilot)
+        body.add(" and more")
+        body.show_added()
+        rendered: list[str] = []
+        render_piece = body.render_piece
+        body.render_piece = lambda source, width: rendered.append(source) or render_piece(source, width)
+        body.add(" and then some")  # after the turn, before its frame
+        assert "and more" in body.render_line(0).text
+        assert "then some" not in body.render_line(0).text
+        assert rendered == []
+        body.show_added()
+        assert "then some" in body.render_line(0).text
+        assert rendered == ["Some words and more and then some"]
 
 
 async def test_replies_keep_their_width_when_the_conversation_starts_to_scroll(tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rich.text import Text
+from textual import events
 from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Static
@@ -13,6 +14,7 @@ from miniagents import Message
 from tui.sanitize import visible
 from tui.widgets.laid_out import SizedByLayout
 from tui.widgets.message_views import AssistantMessage, UserMessage
+from tui.widgets.reply_body import ReplyBody
 from tui.widgets.tool_message import CallTitles, ToolMessage
 
 __all__ = ["ChatLog"]
@@ -28,8 +30,56 @@ class ChatLog(SizedByLayout, VerticalScroll):
     MAX_MOUNTED = 100
     """Only the newest messages stay mounted; older ones are in the transcript."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._waiting_to_scroll_up: float | None = None  # lines to scroll up once replies are laid out
+
     def on_mount(self) -> None:  # noqa: D102
         self.anchor()
+
+    def followed_height(self) -> int:
+        """How many lines the view shows while it follows new text at the bottom (0 while it does not).
+
+        A growing reply that fills the view lays out only its last lines, as many as this: the view
+        then shows the same and need not scroll as the reply grows (`ReplyBody.show_added`).
+        """
+        if self._waiting_to_scroll_up is not None or self.scroll_y < self.max_scroll_y:
+            return 0
+        return self.scrollable_content_region.height
+
+    def _show_whole_replies(self) -> bool:
+        """Lay out the whole text of replies that show only their last lines; whether any did."""
+        return any([body.show_whole() for body in self.query(ReplyBody) if body.tail_only])
+
+    def _scroll_up(self, lines: float) -> bool:
+        """Scroll up by `lines` once replies that show only their last lines are laid out whole.
+
+        Returns whether it will (else the caller scrolls now). Until then the view keeps to the
+        bottom, which shows the same lines; scrolls asked for meanwhile add up.
+        """
+        if self._waiting_to_scroll_up is None:
+            if not self._show_whole_replies():
+                return False
+            self._waiting_to_scroll_up = 0.0
+            self.screen.screen_layout_refresh_signal.subscribe(self, self._scroll_up_now)
+        self._waiting_to_scroll_up += lines
+        return True
+
+    def _scroll_up_now(self, _screen: object) -> None:
+        """The replies are laid out whole (and the view kept to the bottom): scroll up as asked."""
+        self.screen.screen_layout_refresh_signal.unsubscribe(self)
+        lines, self._waiting_to_scroll_up = self._waiting_to_scroll_up or 0.0, None
+        self.scroll_relative(y=-lines, animate=False)
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:  # noqa: D102
+        if not (event.ctrl or event.shift) and self._scroll_up(self.app.scroll_sensitivity_y):
+            event.prevent_default()
+            event.stop()
+
+    def release_anchor(self) -> None:
+        """The reader scrolls away from the bottom: replies lay out their whole text again."""
+        super().release_anchor()
+        self._show_whole_replies()
 
     def scroll_pages(self, pages: int) -> None:
         """Scroll by a page up (`pages` < 0) or down; back at the bottom, the view follows new text again.
@@ -39,7 +89,8 @@ class ChatLog(SizedByLayout, VerticalScroll):
         if self.max_scroll_y <= 0:
             return
         if pages < 0:
-            self.scroll_page_up(animate=False)
+            if not self._scroll_up(self.scrollable_content_region.height):
+                self.scroll_page_up(animate=False)
         elif self.scroll_y + self.scrollable_content_region.height >= self.max_scroll_y:
             # The last page. (Textual's page down would release the anchor even where the view
             # cannot move, and a reader at the bottom would stop seeing new text.)
@@ -67,6 +118,7 @@ class ChatLog(SizedByLayout, VerticalScroll):
     async def add_assistant(self, name: str) -> AssistantMessage:
         """Append an empty assistant message, ready to stream."""
         widget = AssistantMessage(name)
+        widget.body.followed_height = self.followed_height
         await self._add(widget)
         return widget
 

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import OrderedDict
+from collections.abc import Callable
 
 from rich.segment import Segment
-from rich.style import Style
 from rich.theme import Theme as RichTheme
 from textual.geometry import Region, Size
 from textual.selection import Selection
 from textual.strip import Strip
 from textual.widget import Widget
 
+from tui.widgets.highlight import highlighted, selection_style
 from tui.widgets.laid_out import SizedByLayout
 from tui.widgets.markdown_pieces import extend_chunks, markdown_chunks
 
@@ -76,6 +77,12 @@ class ReplyBody(SizedByLayout, Widget):
         self._strips: dict[int, tuple[list[Segment], Strip]] = {}
         self.room_after = 0
         """A growing body takes room once it is this tall (a tool block: only when long)."""
+        self.followed_height: Callable[[], int] | None = None
+        """How many lines the view that holds it shows while it follows new text at the bottom (0
+        while the reader has scrolled away); see `show_added`."""
+        self._tail = 0  # a growing body lays out only this many of its last lines (0: all of them)
+        self._no_room = False  # laid out whole again: no room below the text until more comes
+        self._top = 0  # the first line drawn: the lines above it are not laid out (while `_tail`)
 
     @property
     def growing(self) -> bool:
@@ -86,7 +93,22 @@ class ReplyBody(SizedByLayout, Widget):
     def growing(self, growing: bool) -> None:
         if growing != self._growing:
             self._growing = growing
+            self._tail = 0
             self.refresh(layout=True)
+
+    @property
+    def tail_only(self) -> bool:
+        """Whether only the last lines are laid out now (the view follows the reply as it grows)."""
+        return self._tail > 0
+
+    def show_whole(self) -> bool:
+        """Lay out every line again, from the next frame (the reader scrolls away); whether it had not."""
+        if not self._tail:
+            return False
+        self._tail = 0
+        self._no_room = True  # (the view shows the same lines at its bottom as before)
+        self.refresh(layout=True)
+        return True
 
     @property
     def kept_pieces(self) -> int:
@@ -123,16 +145,33 @@ class ReplyBody(SizedByLayout, Widget):
         """Draw the text added since the last time, from the next frame.
 
         Only the lines from the piece that grew on are repainted where the text still fits in the room
-        taken; else the screen is laid out again.
+        taken; else the screen is laid out again. Where the view that holds a growing body follows it
+        (`followed_height`) and it fills that view, only its last lines are laid out, as many as the
+        view shows: new text then repaints the body where it is, and the screen is not laid out again
+        (the view does not scroll). With four panes at 1,000 tok/s each, every redraw of a pane laid
+        out the screen, about a third of each frame.
         """
         changed_from, self._unshown_from = self._unshown_from, None
         if changed_from is None:
             return  # nothing was added
+        self._no_room = False
         if self._key is None:
             self.refresh(layout=True)
             return
         self._shown_lines = self.line_count
-        if self._growing and self._shown_lines <= self._height:
+        tail = self.followed_height() if self._growing and self.followed_height is not None else 0
+        if tail and self._shown_lines >= tail:
+            if self._tail == tail == self._height:
+                self._top = self._shown_lines - tail
+                self.refresh()
+            else:
+                self._tail = tail
+                self.refresh(layout=True)
+            return
+        if self._tail:
+            self._tail = 0
+            self.refresh(layout=True)
+        elif self._growing and self._shown_lines <= self._height:
             self.refresh(Region(0, changed_from, self._key[0], self._height - changed_from))
         else:
             self.refresh(layout=True)
@@ -142,11 +181,18 @@ class ReplyBody(SizedByLayout, Widget):
         self._starts.append(self._settled_height)
         self._settled_height += len(self._piece_lines(index))
 
-    def _piece_lines(self, index: int) -> list[list[Segment]]:
-        """The lines of piece `index` at the cached width and theme, rendered if not kept."""
+    def _piece_lines(self, index: int, shown: bool = False) -> list[list[Segment]]:
+        """The lines of piece `index` at the cached width and theme, rendered if not kept.
+
+        With `shown`, the last piece's lines as they were last shown, while text added since waits
+        for `show_added` (it is drawn from the frame after that): text streams in between the turn
+        that shows it and the frame, and the piece would be rendered twice a frame.
+        """
         assert self._key is not None
         source = self.pieces[index]
         kept = self._drawn.get(index)
+        if kept is not None and shown and self._unshown_from is not None and index == len(self.pieces) - 1:
+            return kept[1]
         if kept is not None and kept[0] == source:
             self._drawn.move_to_end(index)
             return kept[1]
@@ -194,7 +240,12 @@ class ReplyBody(SizedByLayout, Widget):
             lines = self._shown_lines  # text added since it was last shown counts once it is shown
         else:
             lines = self.line_count
-        if self._growing and lines >= self.room_after:
+        if self._tail and self._growing and lines >= self._tail:
+            self._top = lines - self._tail
+            self._height = self._tail
+            return self._tail
+        self._top = 0
+        if self._growing and lines >= self.room_after and not self._no_room:
             room = self.HEADROOM_LINES
             lines = self._height if lines < self._height <= lines + room else lines + room
         self._height = lines
@@ -212,15 +263,16 @@ class ReplyBody(SizedByLayout, Widget):
         if not width:
             return Strip.blank(0)
         self._use(width)
+        y += self._top
         index, first = self._piece_at(y)
-        lines = self._piece_lines(index)
+        lines = self._piece_lines(index, shown=True)
         if y - first >= len(lines):
             return Strip.blank(width, self.rich_style)
         line = self._strip(y, lines[y - first], width)
         selection = self.text_selection
         if selection is not None and (span := selection.get_span(y)) is not None:
-            line = _highlighted(
-                line, span, _selection_style(self.screen.get_component_rich_style("screen--selection"))
+            line = highlighted(
+                line, span, selection_style(self.screen.get_component_rich_style("screen--selection"))
             )
         return line
 
@@ -257,23 +309,3 @@ class ReplyBody(SizedByLayout, Widget):
     def notify_style_update(self) -> None:  # noqa: D102
         super().notify_style_update()
         self._key = None  # colours come from the styles: render again
-
-
-def _selection_style(style: Style) -> Style:
-    """The theme's selection style, keeping the text's own colour where the theme's is transparent.
-
-    Textual resolves a transparent selection foreground to the selection background: drawn as is,
-    selected text would vanish (same colour on same colour).
-    """
-    if style.color is not None and style.color == style.bgcolor:
-        return Style(bgcolor=style.bgcolor)
-    return style
-
-
-def _highlighted(line: Strip, span: tuple[int, int], style: Style) -> Strip:
-    """`line` with the cells from `span[0]` to `span[1]` (-1: the end) drawn in `style` on top."""
-    end = line.cell_length if span[1] == -1 else min(span[1], line.cell_length)
-    start = min(span[0], end)
-    before, inside, after = line.divide([start, end, line.cell_length])
-    marked = [Segment(text, base + style if base else style, control) for text, base, control in inside]
-    return Strip.join([before, Strip(marked, inside.cell_length), after])

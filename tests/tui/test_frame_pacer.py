@@ -1,7 +1,6 @@
 """`FramePacer`: while the user types, streaming replies redraw only between keys."""
 
 import asyncio
-import itertools
 import time
 
 import pytest
@@ -46,7 +45,7 @@ async def test_a_suspended_app_does_not_space_the_turns_out_for_long():
     assert pacer.turn_interval <= frame_pacer.LONGEST_REDRAW_SECONDS / frame_pacer.REDRAW_SHARE
 
 
-async def test_a_key_holds_replies_until_it_is_drawn_then_one_reply_redraws(long_holds):
+async def test_a_key_holds_replies_until_it_is_drawn_then_every_waiting_reply_redraws(long_holds):
     pacer = FramePacer()
     pacer.note_key()
     waiting = [asyncio.create_task(pacer.wait_turn()) for _ in range(2)]
@@ -55,11 +54,14 @@ async def test_a_key_holds_replies_until_it_is_drawn_then_one_reply_redraws(long
 
     pacer.note_key_drawn()
     await _let_run()
-    assert sum(task.done() for task in waiting) == 1  # one reply per drawn key
+    assert all(task.done() for task in waiting)  # one frame redraws them all
 
+    later = asyncio.create_task(pacer.wait_turn())
+    await _let_run()
+    assert not later.done()  # a reply that waits only now: the next drawn key
     pacer.note_key()
     pacer.note_key_drawn()
-    await asyncio.wait_for(asyncio.gather(*waiting), 5)
+    await asyncio.wait_for(later, 5)
 
 
 async def test_a_key_read_from_the_terminal_holds_replies_before_the_app_handles_it(long_holds):
@@ -73,15 +75,25 @@ async def test_a_key_read_from_the_terminal_holds_replies_before_the_app_handles
     await asyncio.wait_for(waiting, 5)
 
 
-async def test_replies_woken_late_by_a_busy_loop_still_take_turns_apart():
-    """Their redraws would otherwise all go into the next frame, which is then slow too."""
+async def test_replies_waiting_together_share_a_turn():
+    """Their redraws go into one frame: the screen is drawn once for all of them, not once each."""
     pacer = FramePacer()
     await pacer.wait_turn()
     waiting = [asyncio.create_task(pacer.wait_turn()) for _ in range(3)]
-    await _let_run()  # each has booked its turn
-    time.sleep(4 * frame_pacer.TICK_SECONDS)  # a slow frame: the loop is blocked past all three turns
-    turns = sorted(await asyncio.wait_for(asyncio.gather(*waiting), 5))
-    assert min(later - earlier for earlier, later in itertools.pairwise(turns)) >= frame_pacer.TICK_SECONDS
+    turns = await asyncio.wait_for(asyncio.gather(*waiting), 5)
+    assert max(turns) - min(turns) < frame_pacer.TICK_SECONDS
+
+
+async def test_after_a_busy_loop_woke_the_replies_late_the_next_turn_is_an_interval_later():
+    """A slow frame is not followed at once by another: the turns stay `turn_interval` apart."""
+    pacer = FramePacer()
+    await pacer.wait_turn()
+    waiting = asyncio.create_task(pacer.wait_turn())
+    await _let_run()  # it has booked its turn
+    time.sleep(4 * frame_pacer.TICK_SECONDS)  # a slow frame: the loop is blocked past that turn
+    late = await asyncio.wait_for(waiting, 5)
+    after = await pacer.wait_turn()
+    assert after - late >= frame_pacer.TICK_SECONDS
 
 
 async def test_keys_faster_than_a_redraw_give_no_turn_however_long_they_last(long_holds):

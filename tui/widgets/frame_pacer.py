@@ -18,8 +18,7 @@ __all__ = [
 ]
 
 TICK_SECONDS = 1 / 30
-"""The shortest time between two turns: one streaming reply redraws per turn (a lone reply: at
-most 30 times a second)."""
+"""The shortest time between two turns: streaming replies redraw at most 30 times a second."""
 
 REDRAW_SHARE = 0.5
 """Stream redraws take at most about this share of the time: turns come at least the mean of the
@@ -31,8 +30,8 @@ further behind them the longer they ran (0.2-2.7 s at their end in `terminal_ben
 with this share)."""
 
 KEY_HOLD_SECONDS = 0.25
-"""While keys arrive less than this apart, streaming replies redraw only between them: one reply
-right after each key is on screen. A redraw of the chat costs 20-40 ms on a 120x40 terminal; a key
+"""While keys arrive less than this apart, streaming replies redraw only between them: right
+after each key is on screen. A redraw of the chat costs 20-40 ms on a 120x40 terminal; a key
 that came during one waited for it. After this long without a key, the ticks take over again.
 
 Keys that come faster than a redraw (a fast burst, a held key repeating) hold streaming replies
@@ -55,23 +54,24 @@ that scrolls the chat takes several times one that does not, and comes every few
 
 
 class FramePacer:
-    """Hands out the turns at which streaming replies redraw, one reply per turn.
+    """Hands out the turns at which streaming replies redraw.
 
-    Tokens that arrive between a reply's turns are drawn together. Replies streaming side by side
-    take turns, so the work of one turn stays small; slow redraws space the turns out. While the
-    user types (`note_key`), turns come only right after a key has been drawn (`note_key_drawn`),
-    so the next key, a typist's 50 ms or more later, finds the screen free: a key never waits
-    behind the redraw of a streaming reply.
+    Tokens that arrive between a reply's turns are drawn together, and replies streaming side by
+    side (the panes of the panel view) redraw in the same turn, in one frame. (Given a turn each,
+    four panes at 1,000 tok/s each redrew 3-5 times a second apiece, and showed text 0.23 s old at
+    the median, 0.47-0.55 s at p90, in `tests/benchmarks/terminal_bench.py`; sharing turns gave 0.15
+    and 0.22 s.) Slow redraws space the turns out. While the user types (`note_key`), turns come
+    only right after a key has been drawn (`note_key_drawn`), so the next key, a typist's 50 ms or
+    more later, finds the screen free: a key never waits behind the redraw of a streaming reply.
     """
 
     def __init__(self) -> None:
-        self._next_turn_at = -math.inf
+        self._free_turn_at = -math.inf  # the next free turn booked, for every reply waiting
         self._last_free_turn = -math.inf  # when a reply last got a turn with no key to wait for
         self._last_key = -math.inf
         self._key_gap = FIRST_KEY_GAP_SECONDS  # between the last two keys (a burst's first: assumed)
         self._recent = deque([0.0], maxlen=RECENT_REDRAWS)  # streams' latest redraws: turn -> on screen
-        self._turns_after_keys = 0
-        self._key_drawn: asyncio.Event | None = None
+        self._key_turn = asyncio.Event()  # set when a drawn key gives a turn (then a new one)
         self._key_read = -math.inf  # when the terminal's input last held a key (`note_key_read`)
 
     def note_key_read(self) -> None:
@@ -88,7 +88,6 @@ class FramePacer:
         after_key = now < self._last_key + KEY_HOLD_SECONDS  # (a key read meanwhile does not count)
         self._key_gap = now - self._last_key if after_key else FIRST_KEY_GAP_SECONDS
         self._last_key = now
-        self._turns_after_keys = 0
 
     def note_key_drawn(self) -> None:
         """The frame that shows the last key is out: one streaming reply may redraw now.
@@ -99,9 +98,8 @@ class FramePacer:
         now = asyncio.get_running_loop().time()
         fits = self._key_gap - (now - self._last_key) > 1.5 * max(self._recent)
         if fits:
-            self._turns_after_keys = 1
-            if self._key_drawn is not None:
-                self._key_drawn.set()
+            turn, self._key_turn = self._key_turn, asyncio.Event()
+            turn.set()  # (every reply waiting for it takes this turn)
 
     def note_redrawn(self, turn_started: float) -> None:
         """A stream's redraw, whose turn began at `turn_started` (loop time), is on screen."""
@@ -126,38 +124,35 @@ class FramePacer:
         return max(self._last_key, self._key_read) + KEY_HOLD_SECONDS
 
     async def wait_turn(self) -> float:
-        """Wait for this reply's next turn: the next free one, or, while the user types, a drawn key.
+        """Wait for the next turn: the next free one, or, while the user types, a drawn key.
 
-        Free turns are `turn_interval` apart, also when the loop wakes the replies late (behind a
-        slow frame): their redraws would otherwise all go into the next frame, a slow one again.
-        Returns the loop time the turn began, for `note_redrawn`.
+        Every reply waiting when a turn comes takes it, so their redraws share one frame. Free turns
+        are `turn_interval` apart, also when the loop wakes the replies late. Returns the loop time
+        the turn began, for `note_redrawn`.
         """
         loop = asyncio.get_running_loop()
         while True:
             now = loop.time()
             if self._typing(now):
-                if self._turns_after_keys:
-                    self._turns_after_keys -= 1
-                    return now
-                await self._await_drawn_key(self._hold_ends() - now)
+                if await self._await_key_turn(self._hold_ends() - now):
+                    return loop.time()
                 continue
-            interval = self.turn_interval
-            turn_at = max(now, self._next_turn_at, self._last_free_turn + interval)
-            self._next_turn_at = turn_at + interval
+            if self._free_turn_at < now:  # no turn booked: book the next one
+                self._free_turn_at = max(now, self._last_free_turn + self.turn_interval)
+            turn_at = self._free_turn_at
             await asyncio.sleep(turn_at - now)
             now = loop.time()
             if self._typing(now):
                 continue  # a key came while sleeping: wait for it to be drawn
-            if now < self._last_free_turn + interval:
-                continue  # the loop was late and another reply took a turn just now: a later one
-            self._last_free_turn = now
+            if self._last_free_turn < turn_at:  # the first of this turn's replies to wake
+                self._last_free_turn = now  # (the next one is an interval after this, however late)
             return now
 
-    async def _await_drawn_key(self, seconds: float) -> None:
-        """Wait for `note_key_drawn` to hand out a turn, or `seconds` (typing stopped: the ticks again)."""
-        if self._key_drawn is None:
-            self._key_drawn = asyncio.Event()
-        self._key_drawn.clear()
+    async def _await_key_turn(self, seconds: float) -> bool:
+        """Wait for `note_key_drawn` to hand out a turn (True), or `seconds` (typing stopped: False)."""
+        turn = self._key_turn
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(seconds):
-                await self._key_drawn.wait()
+                await turn.wait()
+                return True
+        return False

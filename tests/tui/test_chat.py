@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from rich.color import ColorSystem
+from rich.segment import Segment
 from textual import events
 from textual.app import App
 from textual.containers import VerticalScroll
@@ -456,7 +457,13 @@ async def test_a_very_long_reply_keeps_few_pieces_drawn_yet_draws_every_line_rig
             return [(segment.text, segment.style) for segment in strip]
 
         width = body.size.width
-        rendered = [line for piece in body.pieces for line in body.render_piece(piece, width)]
+        blank = [Segment(" " * width, body.rich_style)]
+        rendered = [
+            line
+            for index, piece in enumerate(body.pieces)
+            for line in body.render_piece(piece, width)
+            + ([blank] if index < len(body.pieces) - 1 and piece.endswith("\n\n") else [])
+        ]
         # simplified (same-style runs joined), and with each cell's offset for mouse selection
         expected = [
             segments(Strip(line, width).simplify().apply_offsets(0, y)) for y, line in enumerate(rendered)
@@ -689,6 +696,24 @@ async def test_scrolling_up_from_a_reply_that_shows_its_last_lines_shows_the_lin
         await pilot.pause()
         assert not body.tail_only and _last_text_line(pilot.app) == last_shown
         model.finish()
+
+
+async def test_paragraphs_are_a_blank_line_apart_also_where_a_long_reply_is_cut_into_pieces():
+    text = "".join(f"Para{p} " + " ".join(f"w{p}_{i}" for i in range(12)) + "\n\n" for p in range(60))
+    app = _OneReply(text[:2000])
+    async with app.run_test(size=(80, 30)) as pilot:
+        body = app.query_one(ReplyBody)
+        body.growing = True
+        await wait_for(lambda: body.size.height > 0, pilot)
+        body.add(text[2000:])  # streamed on: a piece that grew last is cut, and another
+        body.show_added()
+        body.growing = False
+        await wait_for(lambda: body.size.height == body.line_count, pilot)
+        assert len(body.pieces) > 3
+        lines = [body.render_line(y).text.strip() for y in range(body.size.height)]
+        paragraphs = [y for y, line in enumerate(lines) if line.startswith("Para")]
+        assert len(paragraphs) == 60
+        assert all(lines[y - 1] == "" for y in paragraphs[1:])
 
 
 async def test_text_that_comes_after_a_turn_is_drawn_at_the_next_one_and_renders_once():

@@ -67,8 +67,8 @@ class ReplyBody(SizedByLayout, Widget):
         self._key: tuple[int, str] | None = None  # the (width, theme) of everything cached below
         self._starts: list[int] = []  # the first line of each piece but the last
         self._settled_height = 0  # the lines of every piece but the last
-        # piece -> (its source, its lines: made into strips only when drawn)
-        self._drawn: OrderedDict[int, tuple[str, list[list[Segment]]]] = OrderedDict()
+        # piece -> (its source, whether it ends with a blank line, its lines: strips only when drawn)
+        self._drawn: OrderedDict[int, tuple[str, bool, list[list[Segment]]]] = OrderedDict()
         self._growing = False
         self._height = 0  # the height last given to the layout
         self._unshown_from: int | None = None  # the first line changed by text added but not shown yet
@@ -192,12 +192,19 @@ class ReplyBody(SizedByLayout, Widget):
         source = self.pieces[index]
         kept = self._drawn.get(index)
         if kept is not None and shown and self._unshown_from is not None and index == len(self.pieces) - 1:
-            return kept[1]
-        if kept is not None and kept[0] == source:
+            return kept[2]
+        # A piece cut at a paragraph break ends with the blank line Rich puts between two blocks.
+        gap = index < len(self.pieces) - 1 and source.endswith("\n\n")
+        if kept is not None and kept[0] == source and kept[1] == gap:
             self._drawn.move_to_end(index)
-            return kept[1]
-        lines = self.render_piece(source, self._key[0])
-        self._drawn[index] = (source, lines)
+            return kept[2]
+        if kept is not None and kept[0] == source and gap:
+            lines = [*kept[2], [Segment(" " * self._key[0], self.rich_style)]]  # (it no longer grows)
+        else:
+            lines = self.render_piece(source, self._key[0])
+            if gap:
+                lines.append([Segment(" " * self._key[0], self.rich_style)])
+        self._drawn[index] = (source, gap, lines)
         self._drawn.move_to_end(index)
         while len(self._drawn) > self.KEPT_PIECES:
             self._drawn.popitem(last=False)

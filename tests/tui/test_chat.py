@@ -657,6 +657,8 @@ async def test_a_reply_that_fills_the_view_that_follows_it_grows_without_laying_
         await wait_for(lambda: body.tail_only and body.size.height == view.height, pilot)
         await wait_for(lambda: _last_text_line(pilot.app) == "Paragraph 39.", pilot)
         await pilot.pause()
+        hidden = body.line_count - body.size.height
+        assert chat_log.vertical_scrollbar.window_virtual_size == chat_log.virtual_size.height + hidden
         layouts = []
         pilot.app.screen.screen_layout_refresh_signal.subscribe(pilot.app, layouts.append, immediate=True)
         for number in range(10):
@@ -664,6 +666,10 @@ async def test_a_reply_that_fills_the_view_that_follows_it_grows_without_laying_
             await wait_for(lambda n=number: _last_text_line(pilot.app) == f"More {n}.", pilot)
         assert layouts == []
         assert chat_log.scroll_y == chat_log.max_scroll_y  # still following
+        # the scrollbar shows the whole reply, not only what is laid out
+        whole = chat_log.virtual_size.height + body.line_count - body.size.height
+        await wait_for(lambda: chat_log.vertical_scrollbar.window_virtual_size == whole, pilot)
+        assert chat_log.vertical_scrollbar.position == whole - chat_log.scrollable_content_region.height
         model.finish()
         await wait_for(lambda: not body.tail_only and body.size.height == body.line_count, pilot)
         await wait_for(lambda: chat_log.scroll_y == chat_log.max_scroll_y, pilot)

@@ -33,6 +33,7 @@ class ChatLog(SizedByLayout, VerticalScroll):
     def __init__(self) -> None:
         super().__init__()
         self._waiting_to_scroll_up: float | None = None  # lines to scroll up once replies are laid out
+        self._lines_hidden = 0  # lines of a reply above the last ones it lays out (`show_lines_hidden`)
 
     def on_mount(self) -> None:  # noqa: D102
         self.anchor()
@@ -47,9 +48,26 @@ class ChatLog(SizedByLayout, VerticalScroll):
             return 0
         return self.scrollable_content_region.height
 
-    def _show_whole_replies(self) -> bool:
-        """Lay out the whole text of replies that show only their last lines; whether any did."""
-        return any([body.show_whole() for body in self.query(ReplyBody) if body.tail_only])
+    def show_lines_hidden(self, lines: int) -> None:
+        """A reply lays out only its last lines, `lines` above them not (0: all).
+
+        The scrollbar shows where the view is in the whole conversation all the same.
+        """
+        self._lines_hidden = lines
+        self._show_scroll_position()
+
+    def on_resize(self) -> None:  # noqa: D102
+        self._show_scroll_position()  # (a layout set the scrollbar by what it laid out)
+
+    def _show_scroll_position(self) -> None:
+        if self._lines_hidden and self.show_vertical_scrollbar:
+            scrollbar = self.vertical_scrollbar
+            scrollbar.window_virtual_size = self.virtual_size.height + self._lines_hidden
+            scrollbar.position = self.scroll_y + self._lines_hidden
+
+    def _show_whole_replies(self) -> list[ReplyBody]:
+        """Lay out the whole text of replies that show only their last lines; those replies."""
+        return [body for body in self.query(ReplyBody) if body.tail_only and body.show_whole()]
 
     def _scroll_up(self, lines: float) -> bool:
         """Scroll up by `lines` once replies that show only their last lines are laid out whole.
@@ -58,18 +76,24 @@ class ChatLog(SizedByLayout, VerticalScroll):
         bottom, which shows the same lines; scrolls asked for meanwhile add up.
         """
         if self._waiting_to_scroll_up is None:
-            if not self._show_whole_replies():
+            whole = self._show_whole_replies()
+            if not whole:
                 return False
             self._waiting_to_scroll_up = 0.0
-            self.screen.screen_layout_refresh_signal.subscribe(self, self._scroll_up_now)
+            self.screen.screen_layout_refresh_signal.subscribe(self, lambda _: self._scroll_up_now(whole))
         self._waiting_to_scroll_up += lines
         return True
 
-    def _scroll_up_now(self, _screen: object) -> None:
-        """The replies are laid out whole (and the view kept to the bottom): scroll up as asked."""
+    def _scroll_up_now(self, whole: list[ReplyBody]) -> None:
+        """Once the replies `whole` are laid out whole, scroll up as asked, from the bottom.
+
+        (The view was at the bottom.) After a layout that came before theirs, it waits for the next.
+        """
+        if any(body.is_mounted and body.size.height < body.line_count for body in whole):
+            return
         self.screen.screen_layout_refresh_signal.unsubscribe(self)
         lines, self._waiting_to_scroll_up = self._waiting_to_scroll_up or 0.0, None
-        self.scroll_relative(y=-lines, animate=False)
+        self.scroll_to(y=max(0.0, self.max_scroll_y - lines), animate=False, immediate=True)
 
     def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:  # noqa: D102
         if not (event.ctrl or event.shift) and self._scroll_up(self.app.scroll_sensitivity_y):
@@ -118,7 +142,7 @@ class ChatLog(SizedByLayout, VerticalScroll):
     async def add_assistant(self, name: str) -> AssistantMessage:
         """Append an empty assistant message, ready to stream."""
         widget = AssistantMessage(name)
-        widget.body.followed_height = self.followed_height
+        widget.body.follower = self
         await self._add(widget)
         return widget
 

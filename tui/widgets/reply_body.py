@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import OrderedDict
-from collections.abc import Callable
+from typing import Protocol
 
 from rich.segment import Segment
 from rich.theme import Theme as RichTheme
@@ -24,7 +24,19 @@ from tui.widgets.highlight import highlighted, selection_style
 from tui.widgets.laid_out import SizedByLayout
 from tui.widgets.markdown_pieces import extend_chunks, markdown_chunks
 
-__all__ = ["ReplyBody"]
+__all__ = ["Follower", "ReplyBody"]
+
+
+class Follower(Protocol):
+    """The view that holds a growing reply and follows it (a `ChatLog`)."""
+
+    def followed_height(self) -> int:
+        """How many lines the view shows while it follows new text at the bottom (0 while not)."""
+        ...
+
+    def show_lines_hidden(self, lines: int) -> None:
+        """The reply lays out only its last lines: `lines` above them are not (0: it lays out all)."""
+        ...
 
 
 class ReplyBody(SizedByLayout, Widget):
@@ -77,9 +89,8 @@ class ReplyBody(SizedByLayout, Widget):
         self._strips: dict[int, tuple[list[Segment], Strip]] = {}
         self.room_after = 0
         """A growing body takes room once it is this tall (a tool block: only when long)."""
-        self.followed_height: Callable[[], int] | None = None
-        """How many lines the view that holds it shows while it follows new text at the bottom (0
-        while the reader has scrolled away); see `show_added`."""
+        self.follower: Follower | None = None
+        """The view that holds it and follows it as it grows, if any; see `show_added`."""
         self._tail = 0  # a growing body lays out only this many of its last lines (0: all of them)
         self._no_room = False  # laid out whole again: no room below the text until more comes
         self._top = 0  # the first line drawn: the lines above it are not laid out (while `_tail`)
@@ -93,7 +104,7 @@ class ReplyBody(SizedByLayout, Widget):
     def growing(self, growing: bool) -> None:
         if growing != self._growing:
             self._growing = growing
-            self._tail = 0
+            self._show_all_lines()
             self.refresh(layout=True)
 
     @property
@@ -105,7 +116,7 @@ class ReplyBody(SizedByLayout, Widget):
         """Lay out every line again, from the next frame (the reader scrolls away); whether it had not."""
         if not self._tail:
             return False
-        self._tail = 0
+        self._show_all_lines()
         self._no_room = True  # (the view shows the same lines at its bottom as before)
         self.refresh(layout=True)
         return True
@@ -146,7 +157,7 @@ class ReplyBody(SizedByLayout, Widget):
 
         Only the lines from the piece that grew on are repainted where the text still fits in the room
         taken; else the screen is laid out again. Where the view that holds a growing body follows it
-        (`followed_height`) and it fills that view, only its last lines are laid out, as many as the
+        (`follower`) and it fills that view, only its last lines are laid out, as many as the
         view shows: new text then repaints the body where it is, and the screen is not laid out again
         (the view does not scroll). With four panes at 1,000 tok/s each, every redraw of a pane laid
         out the screen, about a third of each frame.
@@ -159,22 +170,30 @@ class ReplyBody(SizedByLayout, Widget):
             self.refresh(layout=True)
             return
         self._shown_lines = self.line_count
-        tail = self.followed_height() if self._growing and self.followed_height is not None else 0
-        if tail and self._shown_lines >= tail:
+        follower = self.follower if self._growing else None
+        tail = follower.followed_height() if follower is not None else 0
+        if follower is not None and tail and self._shown_lines >= tail:
             if self._tail == tail == self._height:
                 self._top = self._shown_lines - tail
                 self.refresh()
             else:
                 self._tail = tail
                 self.refresh(layout=True)
+            follower.show_lines_hidden(self._shown_lines - tail)
             return
         if self._tail:
-            self._tail = 0
+            self._show_all_lines()
             self.refresh(layout=True)
         elif self._growing and self._shown_lines <= self._height:
             self.refresh(Region(0, changed_from, self._key[0], self._height - changed_from))
         else:
             self.refresh(layout=True)
+
+    def _show_all_lines(self) -> None:
+        """Lay out every line from the next layout (asked for by the caller)."""
+        if self._tail and self.follower is not None:
+            self.follower.show_lines_hidden(0)
+        self._tail = 0
 
     def _settle(self, index: int) -> None:
         """Count the lines of piece `index`, now that it no longer grows."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import OrderedDict
-from typing import Protocol
 
 from rich.segment import Segment
 from rich.theme import Theme as RichTheme
@@ -20,23 +19,12 @@ from textual.selection import Selection
 from textual.strip import Strip
 from textual.widget import Widget
 
+from tui.widgets.follower import Follower
 from tui.widgets.highlight import highlighted, selection_style
 from tui.widgets.laid_out import SizedByLayout
 from tui.widgets.markdown_pieces import extend_chunks, markdown_chunks
 
-__all__ = ["Follower", "ReplyBody"]
-
-
-class Follower(Protocol):
-    """The view that holds a growing reply and follows it (a `ChatLog`)."""
-
-    def followed_height(self) -> int:
-        """How many lines the view shows while it follows new text at the bottom (0 while not)."""
-        ...
-
-    def show_lines_hidden(self, lines: int) -> None:
-        """The reply lays out only its last lines: `lines` above them are not (0: it lays out all)."""
-        ...
+__all__ = ["ReplyBody"]
 
 
 class ReplyBody(SizedByLayout, Widget):

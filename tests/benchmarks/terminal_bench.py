@@ -18,7 +18,7 @@ Each run reports, with the goals of issue #15:
 - `key_echo_ms_one_stream_1000`: key -> its echo while one reply streams at 1,000 tok/s (p99 <= 50);
 - `key_echo_ms_four_panes_1000`: the same with four panes at 1,000 tok/s each (p99 <= 50), how far
   the screen is behind the streams at their end, and how far behind they are while they run (the
-  screen never more than 0.1 s behind): `while_typing` (the 40 keys, 50 ms apart) and `after_typing`
+  screen never more than 0.1 s behind): `while_typing` (the 80 keys, 50 ms apart) and `after_typing`
   (to the end), each with the frames that showed a pane more text, how far behind it was just before
   them (median, p90, worst), and how far behind the furthest pane is when the phase ends;
 - `key_echo_ms_agent_tool_1000`: the same while a tool that is an agent streams its reply at

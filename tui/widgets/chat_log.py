@@ -89,7 +89,7 @@ class ChatLog(SizedByLayout, VerticalScroll):
 
         (The view was at the bottom.) After a layout that came before theirs, it waits for the next.
         """
-        if any(body.is_mounted and body.size.height < body.line_count for body in whole):
+        if any(body.is_mounted and not body.laid_out_whole for body in whole):
             return
         self.screen.screen_layout_refresh_signal.unsubscribe(self)
         lines, self._waiting_to_scroll_up = self._waiting_to_scroll_up or 0.0, None

@@ -81,6 +81,7 @@ class ReplyBody(SizedByLayout, Widget):
         """The view that holds it and follows it as it grows, if any; see `show_added`."""
         self._tail = 0  # a growing body lays out only this many of its last lines (0: all of them)
         self._no_room = False  # laid out whole again: no room below the text until more comes
+        self._whole_asked = False  # `show_whole` asked for a layout of every line, not yet done
         self._top = 0  # the first line drawn: the lines above it are not laid out (while `_tail`)
 
     @property
@@ -106,8 +107,14 @@ class ReplyBody(SizedByLayout, Widget):
             return False
         self._show_all_lines()
         self._no_room = True  # (the view shows the same lines at its bottom as before)
+        self._whole_asked = True
         self.refresh(layout=True)
         return True
+
+    @property
+    def laid_out_whole(self) -> bool:
+        """Whether the layout that `show_whole` asked for is done (or none was asked for)."""
+        return not self._whole_asked
 
     @property
     def kept_pieces(self) -> int:
@@ -205,12 +212,10 @@ class ReplyBody(SizedByLayout, Widget):
         if kept is not None and kept[0] == source and kept[1] == gap:
             self._drawn.move_to_end(index)
             return kept[2]
-        if kept is not None and kept[0] == source and gap:
-            lines = [*kept[2], [Segment(" " * self._key[0], self.rich_style)]]  # (it no longer grows)
-        else:
-            lines = self.render_piece(source, self._key[0])
-            if gap:
-                lines.append([Segment(" " * self._key[0], self.rich_style)])
+        same = kept is not None and kept[0] == source  # (the piece no longer grows: no blank line yet)
+        lines = kept[2] if kept is not None and same else self.render_piece(source, self._key[0])
+        if gap:
+            lines = [*lines, [Segment(" " * self._key[0], self.rich_style)]]
         self._drawn[index] = (source, gap, lines)
         self._drawn.move_to_end(index)
         while len(self._drawn) > self.KEPT_PIECES:
@@ -259,6 +264,7 @@ class ReplyBody(SizedByLayout, Widget):
             self._height = self._tail
             return self._tail
         self._top = 0
+        self._whole_asked = False
         if self._growing and lines >= self.room_after and not self._no_room:
             room = self.HEADROOM_LINES
             lines = self._height if lines < self._height <= lines + room else lines + room
@@ -291,10 +297,9 @@ class ReplyBody(SizedByLayout, Widget):
         return line
 
     def _strip(self, y: int, segments: list[Segment], width: int) -> Strip:
-        """Line `y` (made of `segments`) as a strip, kept while the line is the same.
+        """Line `y` (`segments`) as a strip, kept while the line is the same (a view scrolls).
 
-        Runs of one style are joined, and each cell carries its offset for selecting text with the
-        mouse. The view that follows a growing reply scrolls, and draws every line again where it is.
+        Runs of one style are joined; each cell carries its offset for selecting with the mouse.
         """
         kept = self._strips.get(y)
         if kept is not None and kept[0] is segments:

@@ -67,6 +67,8 @@ class ChatLog(SizedByLayout, VerticalScroll):
 
     def _show_whole_replies(self) -> list[ReplyBody]:
         """Lay out the whole text of replies that show only their last lines; those replies."""
+        if not self._lines_hidden:
+            return []  # (every line is laid out: no need to look, on every scroll and wheel turn)
         return [body for body in self.query(ReplyBody) if body.tail_only and body.show_whole()]
 
     def _scroll_up(self, lines: float) -> bool:

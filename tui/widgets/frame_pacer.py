@@ -90,7 +90,7 @@ class FramePacer:
         self._last_key = now
 
     def note_key_drawn(self) -> None:
-        """The frame that shows the last key is out: one streaming reply may redraw now.
+        """The frame that shows the last key is out: the streaming replies waiting may redraw now.
 
         Only if that redraw is likely done before the next key comes, judged by the last gap between
         keys and the slowest of the recent redraws.

@@ -21,6 +21,7 @@ from textual.widget import Widget
 
 from tui.widgets.follower import Follower
 from tui.widgets.highlight import highlighted, selection_style
+from tui.widgets.kept_strips import KeptStrips
 from tui.widgets.laid_out import SizedByLayout
 from tui.widgets.markdown_pieces import extend_chunks, markdown_chunks
 
@@ -73,8 +74,7 @@ class ReplyBody(SizedByLayout, Widget):
         self._height = 0  # the height last given to the layout
         self._unshown_from: int | None = None  # the first line changed by text added but not shown yet
         self._shown_lines: int | None = None  # the lines of the text last shown (None: measure again)
-        # line -> (its segments, its strip as drawn): a line that scrolls is drawn again unchanged
-        self._strips: dict[int, tuple[list[Segment], Strip]] = {}
+        self._strips = KeptStrips(self.KEPT_STRIPS)
         self.room_after = 0
         """A growing body takes room once it is this tall (a tool block: only when long)."""
         self.follower: Follower | None = None
@@ -288,26 +288,12 @@ class ReplyBody(SizedByLayout, Widget):
         lines = self._piece_lines(index, shown=True)
         if y - first >= len(lines):
             return Strip.blank(width, self.rich_style)
-        line = self._strip(y, lines[y - first], width)
+        line = self._strips.strip(y, lines[y - first], width)
         selection = self.text_selection
         if selection is not None and (span := selection.get_span(y)) is not None:
             line = highlighted(
                 line, span, selection_style(self.screen.get_component_rich_style("screen--selection"))
             )
-        return line
-
-    def _strip(self, y: int, segments: list[Segment], width: int) -> Strip:
-        """Line `y` (`segments`) as a strip, kept while the line is the same (a view scrolls).
-
-        Runs of one style are joined; each cell carries its offset for selecting with the mouse.
-        """
-        kept = self._strips.get(y)
-        if kept is not None and kept[0] is segments:
-            return kept[1]
-        if len(self._strips) >= self.KEPT_STRIPS:
-            self._strips.clear()
-        line = Strip(Segment.simplify(segments), width).apply_offsets(0, y)
-        self._strips[y] = (segments, line)
         return line
 
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:

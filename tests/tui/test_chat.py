@@ -638,10 +638,10 @@ async def test_a_reply_that_outgrows_its_room_lays_the_screen_out_once(tmp_path)
 
 
 def _last_text_line(app) -> str:
-    """The last of the test's paragraphs (`Paragraph 1.`, `More 2.`, `Part 3.`) on screen."""
+    """The last of the test's paragraphs (`Paragraph 1.`, `More 2.`, `Part 3.`, `Line 4.`) on screen."""
     import re
 
-    found = re.findall(r"(?:Paragraph|More|Part) \d+\.", _screen_text(app))
+    found = re.findall(r"(?:Paragraph|More|Part|Line) \d+\.", _screen_text(app))
     return found[-1] if found else ""
 
 
@@ -674,6 +674,26 @@ async def test_a_reply_that_fills_the_view_that_follows_it_grows_without_laying_
         await wait_for(lambda: not body.tail_only and body.size.height == body.line_count, pilot)
         await wait_for(lambda: chat_log.scroll_y == chat_log.max_scroll_y, pilot)
         assert _last_text_line(pilot.app) == "More 9."  # laid out whole: the same lines at the bottom
+
+
+async def test_a_reply_outgrowing_its_room_takes_the_views_height_if_room_anew_would_reach_it(tmp_path):
+    """#15: then the screen is laid out once as it fills the view, not once as it takes room and
+    again a turn later as it shows only its last lines (a key typed as four panes fill waited for
+    both). A conversation that fits in the view also counts as followed."""
+    async with _fed_reply(tmp_path) as (pilot, model, body):
+        view = pilot.app.screen.query_one(ChatLog).scrollable_content_region.height
+        model.feed("Line 0.\n\n")
+        await wait_for(lambda: body.line_count == 1 and body.size.height == ReplyBody.HEADROOM_LINES, pilot)
+        paragraphs = (view - 3 + 1) // 2  # a blank line between two: about 3 lines short of the view
+        model.feed("".join(f"Line {n}.\n\n" for n in range(1, paragraphs)))
+        await wait_for(lambda: f"Line {paragraphs - 1}." in body.source, pilot)
+        await wait_for(lambda: body.size.height == view, pilot)
+        assert ReplyBody.HEADROOM_LINES < body.line_count < view <= body.line_count + ReplyBody.HEADROOM_LINES
+        assert body.tail_only  # (and stays so: growing on, it repaints in place; see the test above)
+        model.feed("".join(f"Line {n}.\n\n" for n in range(paragraphs, paragraphs + 5)))
+        await wait_for(lambda: _last_text_line(pilot.app) == f"Line {paragraphs + 4}.", pilot)
+        assert body.tail_only and body.size.height == view
+        model.finish()
 
 
 @pytest.mark.parametrize("how", ["wheel", "page up"])

@@ -44,7 +44,8 @@ class ChatLog(SizedByLayout, VerticalScroll):
         A growing reply that fills the view lays out only its last lines, as many as this: the view
         then shows the same and need not scroll as the reply grows (`ReplyBody.show_added`).
         """
-        if self._waiting_to_scroll_up is not None or self.scroll_y < self.max_scroll_y:
+        scrolled_up = self.scroll_y < self.max_scroll_y and self.max_scroll_y > 0  # (not: all fits)
+        if self._waiting_to_scroll_up is not None or scrolled_up:
             return 0
         return self.scrollable_content_region.height
 

@@ -167,14 +167,14 @@ class ReplyBody(SizedByLayout, Widget):
         self._shown_lines = self.line_count
         follower = self.follower if self._growing else None
         tail = follower.followed_height() if follower is not None else 0
-        if follower is not None and tail and self._shown_lines >= tail:
+        if follower is not None and tail and self._fills(tail):
             if self._tail == tail == self._height:
-                self._top = self._shown_lines - tail
+                self._top = max(0, self._shown_lines - tail)
                 self.refresh()
             else:
                 self._tail = tail
                 self.refresh(layout=True)
-            follower.show_lines_hidden(self._shown_lines - tail)
+            follower.show_lines_hidden(max(0, self._shown_lines - tail))
             return
         if self._tail:
             self._show_all_lines()
@@ -183,6 +183,19 @@ class ReplyBody(SizedByLayout, Widget):
             self.refresh(Region(0, changed_from, self._key[0], self._height - changed_from))
         else:
             self.refresh(layout=True)
+
+    def _fills(self, tail: int) -> bool:
+        """Whether the text shown fills a view `tail` lines high, or would with the room it takes.
+
+        A reply that outgrows its room, and would fill the view with the room it takes anew, takes
+        the view's height at once: one layout of the screen, not two (a key waits behind each).
+        """
+        lines = self._shown_lines or 0
+        if lines >= tail:
+            return True
+        if lines + self.HEADROOM_LINES < tail or lines < self.room_after:
+            return False
+        return self._tail == tail or lines > self._height
 
     def _show_all_lines(self) -> None:
         """Lay out every line from the next layout (asked for by the caller)."""
@@ -259,8 +272,8 @@ class ReplyBody(SizedByLayout, Widget):
             lines = self._shown_lines  # text added since it was last shown counts once it is shown
         else:
             lines = self.line_count
-        if self._tail and self._growing and lines >= self._tail:
-            self._top = lines - self._tail
+        if self._tail and self._growing and lines + self.HEADROOM_LINES >= self._tail:
+            self._top = max(0, lines - self._tail)
             self._height = self._tail
             return self._tail
         self._top = 0

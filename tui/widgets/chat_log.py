@@ -21,10 +21,21 @@ __all__ = ["ChatLog"]
 
 
 class ChatLog(SizedByLayout, VerticalScroll):
-    """The scrolling list of messages; it follows new text unless the user has scrolled up."""
+    """The scrolling list of messages; it follows new text unless the user has scrolled up.
+
+    Its scrollbar is always there, its track unseen: only a thumb shows, where there is something
+    to scroll. (Shown only once a reply outgrew the view, the scrollbar was sized by one layout and
+    asked for another: with four panes filling at once, a key typed then waited 40-120 ms.)
+    """
 
     DEFAULT_CSS = """
-    ChatLog { height: 1fr; padding: 0 1; scrollbar-gutter: stable; scrollbar-size-vertical: 1; }
+    ChatLog {
+        height: 1fr;
+        padding: 0 1;
+        overflow-y: scroll;
+        scrollbar-size-vertical: 1;
+        scrollbar-background: transparent;
+    }
     """
 
     MAX_MOUNTED = 100

@@ -81,7 +81,18 @@ async def test_replies_waiting_together_share_a_turn():
     await pacer.wait_turn()
     waiting = [asyncio.create_task(pacer.wait_turn()) for _ in range(3)]
     turns = await asyncio.wait_for(asyncio.gather(*waiting), 5)
-    assert max(turns) - min(turns) < frame_pacer.TICK_SECONDS
+    assert len(set(turns)) == 1  # (each will say when the turn it took began: `note_redrawn`)
+
+
+async def test_replies_that_shared_a_turn_count_once_among_the_recent_redraws():
+    """Four panes' redraws of one frame are one redraw: they do not push the earlier ones out."""
+    pacer = FramePacer()
+    loop = asyncio.get_running_loop()
+    pacer.note_redrawn(loop.time() - 0.2)  # a slow frame
+    shared = await pacer.wait_turn()
+    for _ in range(frame_pacer.RECENT_REDRAWS):
+        pacer.note_redrawn(shared)  # a quick frame that many replies took part in
+    assert pacer.turn_interval >= 0.2 / 3 / frame_pacer.REDRAW_SHARE  # (the mean of 0, 0.2 and ~0)
 
 
 async def test_after_a_busy_loop_woke_the_replies_late_the_next_turn_is_an_interval_later():
@@ -161,3 +172,24 @@ async def test_when_typing_stops_replies_redraw_on_the_ticks_again(monkeypatch):
     pacer = FramePacer()
     pacer.note_key()  # never drawn (say, a key that changed nothing)
     await asyncio.wait_for(pacer.wait_turn(), 5)
+
+
+@pytest.mark.parametrize("stale", [False, True], ids=["recent", "measured long ago"])
+async def test_only_recent_slow_redraws_hold_replies_back_between_a_typists_keys(
+    long_holds, monkeypatch, stale
+):
+    """A few slow redraws, long ago (the replies were filling their panes), no longer count whole:
+    otherwise replies would stay still for as long as the user typed on."""
+    monkeypatch.setattr(frame_pacer, "STALE_REDRAWS_SECONDS", 0.0 if stale else 60.0)
+    pacer = FramePacer()
+    loop = asyncio.get_running_loop()
+    pacer.note_redrawn(loop.time() - 2 * frame_pacer.FIRST_KEY_GAP_SECONDS)  # slow: a layout
+    for _ in range(frame_pacer.RECENT_REDRAWS - 1):
+        pacer.note_redrawn(loop.time())  # quick
+    pacer.note_key()  # the first key after a pause: the next one is taken to come a typist's gap later
+    waiting = asyncio.create_task(pacer.wait_turn())
+    await _let_run()
+    pacer.note_key_drawn()
+    await _let_run()
+    assert waiting.done() == stale
+    waiting.cancel()

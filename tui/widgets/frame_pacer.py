@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
+import statistics
 from collections import deque
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "LONGEST_REDRAW_SECONDS",
     "RECENT_REDRAWS",
     "REDRAW_SHARE",
+    "STALE_REDRAWS_SECONDS",
     "TICK_SECONDS",
     "FramePacer",
 ]
@@ -49,8 +51,18 @@ LONGEST_REDRAW_SECONDS = 0.25
 the machine slept. Counted whole, one such redraw would space the next turns seconds apart."""
 
 RECENT_REDRAWS = 16
-"""A redraw fits between two keys if the slowest of this many recent ones would have (a redraw
+"""A redraw fits between two keys if the slowest of this many recent turns' would have (a redraw
 that scrolls the chat takes several times one that does not, and comes every few frames)."""
+
+STALE_REDRAWS_SECONDS = 0.5
+"""Redraws measured longer ago than this may describe another screen (the replies were still
+filling their panes, with a layout each frame): then twice a typical one of them (the text held
+back meanwhile is measured in that redraw too), not the slowest, says whether a redraw fits
+between keys. The redraw that fits brings the record up to date. (Judged by the slowest, replies
+that filled their panes as the user began to type stayed still while the user typed on at 8 keys
+a second: 8-73 redraws in 10 s, four panes at 1,000 tok/s. Judged by a typical one alone, keys
+20 a second apart let a redraw through every second or so, which held 1 s of text and made the
+next key wait 100-130 ms.)"""
 
 
 class FramePacer:
@@ -63,6 +75,8 @@ class FramePacer:
     and 0.22 s.) Slow redraws space the turns out. While the user types (`note_key`), turns come
     only right after a key has been drawn (`note_key_drawn`), so the next key, a typist's 50 ms or
     more later, finds the screen free: a key never waits behind the redraw of a streaming reply.
+    (Four panes at 1,000 tok/s each, keys 120 ms apart: 620-630 pane redraws while 80 keys were
+    typed, text 0.21-0.23 s old at the median; keys 50 ms apart leave no room for a redraw here.)
     """
 
     def __init__(self) -> None:
@@ -70,8 +84,11 @@ class FramePacer:
         self._last_free_turn = -math.inf  # when a reply last got a turn with no key to wait for
         self._last_key = -math.inf
         self._key_gap = FIRST_KEY_GAP_SECONDS  # between the last two keys (a burst's first: assumed)
-        self._recent = deque([0.0], maxlen=RECENT_REDRAWS)  # streams' latest redraws: turn -> on screen
+        self._recent = deque([0.0], maxlen=RECENT_REDRAWS)  # latest turns: from turn to on screen
+        self._recent_turn = -math.inf  # when the newest of them began (its replies share one entry)
+        self._redrawn_at = -math.inf  # when the newest of them was on screen
         self._key_turn = asyncio.Event()  # set when a drawn key gives a turn (then a new one)
+        self._key_turn_given = -math.inf  # when a drawn key last gave a turn
         self._key_read = -math.inf  # when the terminal's input last held a key (`note_key_read`)
 
     def note_key_read(self) -> None:
@@ -93,18 +110,36 @@ class FramePacer:
         """The frame that shows the last key is out: the streaming replies waiting may redraw now.
 
         Only if that redraw is likely done before the next key comes, judged by the last gap between
-        keys and the slowest of the recent redraws.
+        keys and the recent redraws (`STALE_REDRAWS_SECONDS`).
         """
         now = asyncio.get_running_loop().time()
-        fits = self._key_gap - (now - self._last_key) > 1.5 * max(self._recent)
-        if fits:
+        if now + self._redraw_estimate(now) < self._last_key + self._key_gap:
             turn, self._key_turn = self._key_turn, asyncio.Event()
+            self._key_turn_given = now
             turn.set()  # (every reply waiting for it takes this turn)
 
     def note_redrawn(self, turn_started: float) -> None:
-        """A stream's redraw, whose turn began at `turn_started` (loop time), is on screen."""
-        took = asyncio.get_running_loop().time() - turn_started
-        self._recent.append(min(took, LONGEST_REDRAW_SECONDS))
+        """A stream's redraw, whose turn began at `turn_started` (`wait_turn`'s), is on screen.
+
+        The replies that shared a turn count once, as the slowest of them.
+        """
+        now = asyncio.get_running_loop().time()
+        took = min(now - turn_started, LONGEST_REDRAW_SECONDS)
+        if turn_started == self._recent_turn:
+            self._recent[-1] = max(self._recent[-1], took)
+        else:
+            self._recent.append(took)
+            self._recent_turn = turn_started
+        self._redrawn_at = now
+
+    def _redraw_estimate(self, now: float) -> float:
+        """How long a stream's turn takes to be on screen (`STALE_REDRAWS_SECONDS`).
+
+        As long as the slowest recent one, or as two typical ones when none is recent.
+        """
+        if now - self._redrawn_at < STALE_REDRAWS_SECONDS:
+            return max(self._recent)
+        return 2 * statistics.median(self._recent)
 
     @property
     def turn_interval(self) -> float:
@@ -128,14 +163,14 @@ class FramePacer:
 
         Every reply waiting when a turn comes takes it, so their redraws share one frame. Free turns
         are `turn_interval` apart, also when the loop wakes the replies late. Returns the loop time
-        the turn began, for `note_redrawn`.
+        the turn began (the same for every reply that takes it), for `note_redrawn`.
         """
         loop = asyncio.get_running_loop()
         while True:
             now = loop.time()
             if self._typing(now):
                 if await self._await_key_turn(self._hold_ends() - now):
-                    return loop.time()
+                    return self._key_turn_given
                 continue
             if self._free_turn_at < now:  # no turn booked: book the next one
                 self._free_turn_at = max(now, self._last_free_turn + self.turn_interval)
@@ -146,7 +181,7 @@ class FramePacer:
                 continue  # a key came while sleeping: wait for it to be drawn
             if self._last_free_turn < turn_at:  # the first of this turn's replies to wake
                 self._last_free_turn = now  # (the next one is an interval after this, however late)
-            return now
+            return self._last_free_turn
 
     async def _await_key_turn(self, seconds: float) -> bool:
         """Wait for `note_key_drawn` to hand out a turn (True), or `seconds` (typing stopped: False)."""

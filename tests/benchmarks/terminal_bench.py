@@ -20,7 +20,9 @@ Each run reports, with the goals of issue #15:
   the screen is behind the streams at their end, and how far behind they are while they run (the
   screen never more than 0.1 s behind): `while_typing` (the 80 keys, 50 ms apart) and `after_typing`
   (to the end), each with the frames that showed a pane more text, how far behind it was just before
-  them (median, p90, worst), and how far behind the furthest pane is when the phase ends;
+  them (median, p90, worst), and how far behind the furthest pane is when the phase ends. Before
+  those 80 keys, as soon as the four replies show text, a `typist` types 40 keys 120 ms apart: their
+  echo, and how far behind the panes were meanwhile;
 - `key_echo_ms_agent_tool_1000`: the same while a tool that is an agent streams its reply at
   1,000 tok/s inside its tool block (issue #14: p99 <= 50);
 - `typing_ms_one_stream_2000`: each character typed at 10/s while a reply streams at 2,000 tok/s
@@ -57,6 +59,7 @@ from tests.fakes.terminal import Terminal, app_environment
 
 COLUMNS, LINES = 120, 40
 KEYS = 80
+TYPIST_KEYS, TYPIST_PAUSE = 40, 0.12  # a fast typist: 8 keys a second
 
 
 def python_ms() -> float:
@@ -285,6 +288,8 @@ def tokens(count: int, prefix: str = "t") -> list[str]:
 
 PLACEHOLDER = rb"Enter sends|One message to every pane"
 """The prompt's placeholder: drawn when the prompt becomes empty (after a backspace, say)."""
+CLEAR_PROMPT = b"\x15"
+"""Ctrl+U: the prompt's text from its start to the cursor goes."""
 APP_FOOTER = rb"Stop reply"
 """Drawn by the app's first frame (its footer), not by the instant prompt."""
 TYPED = "".join(chr(code) for code in range(0x100, 0x250))
@@ -412,6 +417,12 @@ def run_once(server: FakeLLMServer, folder: Path) -> dict[str, object]:
     app.wait_for_bytes(*(f"{prefix}\\d{{3,}} ".encode() for prefix in "wxyz"), since=since)
     answers = server.requests[first:]
     app.lag = ScreenLag(app, answers, since)
+    typist = keys_while_streaming(app, TYPED[:TYPIST_KEYS], pause=TYPIST_PAUSE)
+    behind_while_typist_types = app.lag.report()
+    app.lag.lags.clear()
+    cleared = len(app.raw)
+    app.terminal.send(CLEAR_PROMPT)  # (the 80 keys below then fit on the prompt's line, as alone)
+    app.wait_for_bytes(PLACEHOLDER, since=cleared)
     echo = keys_while_streaming(app, TYPED[KEYS + 40 : 2 * KEYS + 40])
     behind_while_typing = app.lag.report()
     app.lag.lags.clear()
@@ -426,6 +437,7 @@ def run_once(server: FakeLLMServer, folder: Path) -> dict[str, object]:
         "screen_behind_streams_at_end_s": round(max(0.0, shown - streams_end), 3),
         "while_typing": behind_while_typing,
         "after_typing": behind_after_typing,
+        "typist": {**milliseconds(typist), "while_typing": behind_while_typist_types},
         **machine.report(),
     }
     app.quit()

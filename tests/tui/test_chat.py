@@ -734,6 +734,26 @@ async def test_scrolling_up_from_a_reply_that_shows_its_last_lines_shows_the_lin
         model.finish()
 
 
+async def test_ctrl_end_goes_back_to_the_bottom_and_follows_the_reply_again(tmp_path):
+    """Paging down a fast reply gains a page a key; Ctrl+End catches up at once."""
+    async with _fed_reply(tmp_path) as (pilot, model, body):
+        chat_log = pilot.app.screen.query_one(ChatLog)
+        for number in range(60):
+            model.feed(f"Part {number}.\n\n")
+            await wait_for(lambda n=number: f"Part {n}." in body.source, pilot)
+        await wait_for(lambda: _last_text_line(pilot.app) == "Part 59.", pilot)
+        await pilot.press("pageup", "pageup")
+        await wait_for(lambda: chat_log.scroll_y < chat_log.max_scroll_y - chat_log.size.height, pilot)
+        model.feed("Part 60.\n\n")  # the reader is scrolled up: not shown yet
+        await wait_for(lambda: "Part 60." in body.source, pilot)
+        await pilot.press("ctrl+end")
+        await wait_for(lambda: _last_text_line(pilot.app) == "Part 60.", pilot)
+        model.feed("Part 61.\n\n")  # followed again
+        await wait_for(lambda: _last_text_line(pilot.app) == "Part 61.", pilot)
+        assert chat_log.scroll_y == chat_log.max_scroll_y
+        model.finish()
+
+
 async def test_paragraphs_are_a_blank_line_apart_also_where_a_long_reply_is_cut_into_pieces():
     text = "".join(f"Para{p} " + " ".join(f"w{p}_{i}" for i in range(12)) + "\n\n" for p in range(60))
     app = _OneReply(text[:2000])

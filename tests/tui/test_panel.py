@@ -128,6 +128,7 @@ async def test_a_pane_shows_its_numbers_while_it_streams(tmp_path):
 
 
 async def test_page_up_in_the_prompt_scrolls_every_pane_and_in_a_pane_only_that_one(tmp_path):
+    """Ctrl+End in the prompt takes every pane back to the bottom."""
     app = _app(tmp_path, "slow", "slow")
     async with app.run_test(size=(120, 24)) as pilot:
         await send(pilot, "go")
@@ -144,6 +145,10 @@ async def test_page_up_in_the_prompt_scrolls_every_pane_and_in_a_pane_only_that_
         assert logs[0].scroll_y == logs[0].max_scroll_y
         await pilot.press("escape")
         app.screen.query_one(PromptInput).focus()
+        await pilot.press("pageup")
+        await wait_for(lambda: all(log.scroll_y < log.max_scroll_y - 5 for log in logs), pilot)
+        await pilot.press("ctrl+end")  # every pane back to the bottom, following the replies again
+        await wait_for(lambda: all(log.scroll_y == log.max_scroll_y for log in logs), pilot)
         await pilot.press("escape")
         await wait_for(lambda: not _busy(app), pilot)
 

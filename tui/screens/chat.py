@@ -172,6 +172,10 @@ class ChatScreen(Screen[None]):
         """Scroll the conversation by a page (PageUp/PageDown in the prompt)."""
         self.chat_log.scroll_pages(pages)
 
+    def action_follow_conversation(self) -> None:
+        """Back to the bottom of the conversation, following new text again (Ctrl+End)."""
+        self.chat_log.follow()
+
     @on(PromptInput.Submitted)
     async def send_prompt(self, event: PromptInput.Submitted) -> None:
         """Send the prompt's text (or, when editing an earlier prompt, resend it edited)."""

@@ -66,6 +66,7 @@ class PanelScreen(Screen[None]):
         Binding("ctrl+c,super+c", "copy_selection", "Copy selected text", show=False),
         Binding("pageup", "scroll_conversation(-1)", "Scroll up", show=False),
         Binding("pagedown", "scroll_conversation(1)", "Scroll down", show=False),
+        Binding("ctrl+end", "follow_conversation", "Follow new text", show=False),
     ]
 
     def __init__(self, session: ChatSession, panes: list[PaneSpec], pacer: FramePacer) -> None:
@@ -205,6 +206,11 @@ class PanelScreen(Screen[None]):
         """Scroll the focused pane by a page, or every pane when the prompt has focus."""
         for pane in self._panes_in_reach():
             pane.view.chat_log.scroll_pages(pages)
+
+    def action_follow_conversation(self) -> None:
+        """Back to the bottom of the focused pane, or of every pane, following new text (Ctrl+End)."""
+        for pane in self._panes_in_reach():
+            pane.view.chat_log.follow()
 
     def action_cancel(self) -> None:
         """Stop the focused pane's reply, or every pane's when the prompt has focus.

@@ -19,7 +19,7 @@ class PromptInput(TextArea):
     """The prompt. Pasted text is inserted literally and never sent on its own.
 
     PageUp and PageDown scroll the conversation (the screen's `scroll_conversation` action), so the
-    reader never has to leave the prompt to read back.
+    reader never has to leave the prompt to read back; Ctrl+End goes back to the bottom at once.
     """
 
     BINDINGS = [  # noqa: RUF012
@@ -29,6 +29,7 @@ class PromptInput(TextArea):
         Binding("ctrl+j,shift+enter", "newline", "New line", show=False, priority=True),
         Binding("pageup", "screen.scroll_conversation(-1)", "Scroll up", show=False),
         Binding("pagedown", "screen.scroll_conversation(1)", "Scroll down", show=False),
+        Binding("ctrl+end", "screen.follow_conversation", "Follow new text", show=False),
     ]
 
     DEFAULT_CSS = """

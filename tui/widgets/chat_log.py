@@ -25,7 +25,7 @@ class ChatLog(SizedByLayout, VerticalScroll):
 
     Its scrollbar is always there, its track unseen: only a thumb shows, where there is something
     to scroll. (Shown only once a reply outgrew the view, the scrollbar was sized by one layout and
-    asked for another: with four panes filling at once, a key typed then waited 40-120 ms.)
+    asked for another: with four panes filling at once, a key typed then waited 57-127 ms, traced.)
     """
 
     DEFAULT_CSS = """
